@@ -1,0 +1,48 @@
+# The workbook's one entry point.  `make help` lists the targets.
+
+CFLAGS   = -std=gnu11 -Wall -Wextra -Werror -g -O2
+DEPFLAGS = -MMD -MP
+B       := build
+ABS_B   := $(abspath $(B))
+
+# The worked programs: the skeleton, then one per chapter, in book order.
+PROGRAMS := skeleton net mount uts ipc pid user
+BINS     := $(PROGRAMS:%=$(B)/bin/%)
+
+# A chapter program is found by its file name, in common/ or its chapter.
+vpath %.c common $(sort $(wildcard chapters/[0-9]*))
+
+.PHONY: all programs setup test help
+.DEFAULT_GOAL := all
+
+all: programs
+
+help:
+	@echo "make            set up, build the programs into $(B)/bin, render the book"
+	@echo "make test       the workbook's own tests"
+	@echo "make check      grade the exercises (CHAPTER=name, WORK=dir)"
+	@echo "make watch      re-check on every save (CHAPTER=name)"
+	@echo "make book       render the book into $(B)/book"
+	@echo "make lab        open a shell in the lab container"
+	@echo "make clean      remove $(B)/"
+
+# Installs missing packages when root; otherwise says what to run.
+setup: $(B)/setup.stamp
+$(B)/setup.stamp: tools/packages.txt tools/setup.sh
+	@mkdir -p $(@D)
+	@tools/setup.sh
+	@touch $@
+
+programs: $(BINS)
+
+$(B)/bin/%: %.c | $(B)/setup.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $<
+
+include tests/tests.mk
+
+clean:
+	rm -rf $(B)
+.PHONY: clean
+
+-include $(wildcard $(B)/bin/*.d $(B)/tests/*.d)

@@ -1,0 +1,423 @@
+/*
+ * sandbox.c: run a program under test in bubblewrap (see sandbox.h).
+ */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+#ifndef TOOLS_DIR
+#error "TOOLS_DIR must name the folder that holds the probe and the observer"
+#endif
+#ifndef BIN_DIR
+#error "BIN_DIR must name the folder that holds the worked programs"
+#endif
+
+enum {
+	TIMEOUT_MS = 5000,		/* a whole run, sandbox included */
+	OUTPUT_LIMIT = 1 << 20,		/* bytes, on stdout and on stderr */
+	NPROC_LIMIT = 256,		/* processes of the spare uid */
+	MAX_ARGS = 160,
+};
+
+struct argv {
+	const char *v[MAX_ARGS];
+	int n;
+};
+
+/* Appends the given strings to a, stopping at NULL. */
+static void push(struct argv *a, ...)
+{
+	va_list ap;
+	const char *s;
+
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (a->n >= MAX_ARGS - 1)
+			cr_assert_fail("sandbox: too many arguments");
+		a->v[a->n++] = s;
+	}
+	va_end(ap);
+	a->v[a->n] = NULL;
+}
+
+const char *program_under_test(const char *name)
+{
+	const char *env = getenv("PROGRAM");
+	char *path;
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (asprintf(&path, "%s/%s", BIN_DIR, name) == -1)
+		cr_assert_fail("asprintf: out of memory");
+	return path;
+}
+
+/* Appends what /bin, /lib and their kin need: the same symlink as on this
+ * machine (merged /usr), or a read-only bind of the real folder. */
+static void push_top(struct argv *a, const char *path)
+{
+	struct stat st;
+	char target[256];
+	ssize_t n;
+
+	if (lstat(path, &st) == -1)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n <= 0)
+			return;
+		target[n] = '\0';
+		push(a, "--symlink", strdup(target), path, NULL);
+	} else if (S_ISDIR(st.st_mode)) {
+		push(a, "--ro-bind", path, path, NULL);
+	}
+}
+
+/* Fills a with the bubblewrap command line that runs the observer on the
+ * scene and the program with args; bubblewrap copies the observer, the probe
+ * and the program in from the descriptors named in fds. */
+static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_program,
+			 const char *const scene[], const char *const args[])
+{
+	static const char *const tops[] = {
+		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	};
+
+	push(a, "bwrap", "--unshare-user", "--uid", "0", "--gid", "0",
+	     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-ipc",
+	     "--unshare-cgroup-try", "--hostname", "sandbox",
+	     "--die-with-parent", "--new-session", "--cap-add", "ALL",
+	     "--clearenv", "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
+	     "--setenv", "HOME", "/tmp", "--setenv", "LC_ALL", "C",
+	     "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+	     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", NULL);
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
+		push_top(a, tops[i]);
+	push(a, "--dir", "/box",
+	     "--perms", "0755", "--file", fds[0], "/box/observer",
+	     "--perms", "0755", "--file", fds[1], "/box/probe",
+	     "--perms", "0755", "--file", fds[2], box_program,
+	     "/box/observer", NULL);
+	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
+		push(a, scene[i], NULL);
+	push(a, "--", box_program, NULL);
+	for (int i = 0; args != NULL && args[i] != NULL; i++)
+		push(a, strcmp(args[i], "@probe") == 0 ? "/box/probe" : args[i],
+		     NULL);
+}
+
+/* Opens path for bubblewrap to copy; fails the test if it cannot. */
+static int open_tool(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		cr_assert_fail("sandbox: cannot open `%s`: %s (run `make` first?)",
+			path, strerror(errno));
+	return fd;
+}
+
+/* In the forked child: limits, then a spare uid when we are root, then
+ * bubblewrap.  Never returns. */
+static void exec_sandbox(struct argv *a, pid_t parent, int fds[3], int out,
+			 int err)
+{
+	struct rlimit core = { 0, 0 }, fsize = { 64 << 20, 64 << 20 };
+	struct rlimit nproc = { NPROC_LIMIT, NPROC_LIMIT };
+	int devnull = open("/dev/null", O_RDONLY);
+
+	if (devnull == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
+	    dup2(out, STDOUT_FILENO) == -1 || dup2(err, STDERR_FILENO) == -1)
+		_exit(125);
+	for (int i = 0; i < 3; i++)
+		if (fcntl(fds[i], F_SETFD, 0) == -1)	/* let bwrap have it */
+			_exit(125);
+	setrlimit(RLIMIT_CORE, &core);
+	setrlimit(RLIMIT_FSIZE, &fsize);
+	if (geteuid() == 0) {
+		/* Root outside would make the sandbox's root real root: run it
+		 * as a uid no one uses, one per test so that the process limit
+		 * (counted per uid) is this test's alone. */
+		uid_t spare = 200000 + (uid_t)getpid() % 100000;
+
+		setrlimit(RLIMIT_NPROC, &nproc);
+		if (setgroups(0, NULL) == -1 ||
+		    setresgid(spare, spare, spare) == -1 ||
+		    setresuid(spare, spare, spare) == -1) {
+			dprintf(STDERR_FILENO, "sandbox: cannot drop to uid %u: %s\n",
+				spare, strerror(errno));
+			_exit(125);
+		}
+	}
+	/* A changed uid clears the parent-death signal: set it after. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(125);
+	execvp(a->v[0], (char *const *)a->v);
+	dprintf(STDERR_FILENO, "sandbox: execvp bwrap: %s\n", strerror(errno));
+	_exit(125);
+}
+
+/* Returns milliseconds on the monotonic clock. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Reads what is ready on fd into *buf; returns 0 at end of file, -1 past
+ * the output limit, 1 otherwise. */
+static int take(int fd, char **buf, size_t *len)
+{
+	char chunk[65536];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n <= 0)
+		return n == -1 && errno == EINTR ? 1 : 0;
+	if (*len + (size_t)n > OUTPUT_LIMIT)
+		return -1;
+	*buf = realloc(*buf, *len + (size_t)n + 1);
+	if (*buf == NULL)
+		cr_assert_fail("sandbox: out of memory");
+	memcpy(*buf + *len, chunk, (size_t)n);
+	*len += (size_t)n;
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
+/* Collects the child's stdout and stderr until both close, killing it at
+ * the time or output limit; then reaps it. */
+static void collect(struct run *r, pid_t pid, int out, int err)
+{
+	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
+	char **bufs[2] = { &r->out, &r->err };
+	size_t lens[2] = { 0, 0 };
+	long long deadline = now_ms() + TIMEOUT_MS;
+	int open_fds = 2;
+
+	while (open_fds > 0) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			r->timed_out = true;
+			break;
+		}
+		if (poll(p, 2, (int)left) == -1 && errno != EINTR)
+			cr_assert_fail("sandbox: poll: %s", strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd == -1 || p[i].revents == 0)
+				continue;
+			int rc = take(p[i].fd, bufs[i], &lens[i]);
+
+			if (rc == -1)
+				r->out_limited = true;
+			if (rc <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+			}
+		}
+		if (r->out_limited)
+			break;
+	}
+	kill(pid, SIGKILL);	/* harmless once it has exited: not yet reaped */
+	for (int i = 0; i < 2; i++)
+		if (p[i].fd != -1)
+			close(p[i].fd);
+	while (waitpid(pid, &r->status, 0) == -1 && errno == EINTR)
+		continue;
+}
+
+/* Splits r->out into lines tagged with their section, and reads the
+ * program's status from "== status". */
+static void parse(struct run *r)
+{
+	const char *section = "";
+	char *save = NULL, *copy = strdup(r->out), *line;
+	size_t cap = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "== ", 3) == 0) {
+			section = line + 3;
+			if (strcmp(section, "end inside") == 0) {
+				section = "output";
+				r->probed = true;
+			}
+			else if (sscanf(section, "status exit %d", &r->exit_code) == 1 ||
+				 sscanf(section, "status signal %d", &r->signal) == 1)
+				r->observed = true;
+			continue;
+		}
+		if (r->nlines == cap) {
+			cap = cap ? 2 * cap : 256;
+			r->lines = realloc(r->lines, cap * sizeof(*r->lines));
+			if (r->lines == NULL)
+				cr_assert_fail("sandbox: out of memory");
+		}
+		r->lines[r->nlines].section = section;
+		r->lines[r->nlines++].text = line;
+	}
+}
+
+void sandbox_run(struct run *r, const char *program, const char *const scene[],
+		 const char *const args[])
+{
+	struct argv a = { .n = 0 };
+	int fds[3], out[2], err[2];
+	char fd_names[3][16];
+	char *box_program, *copy = strdup(program);
+	pid_t parent = getpid(), pid;
+
+	memset(r, 0, sizeof(*r));
+	r->out = strdup("");
+	r->err = strdup("");
+	fds[0] = open_tool(TOOLS_DIR "/observer");
+	fds[1] = open_tool(TOOLS_DIR "/probe");
+	fds[2] = open_tool(program);
+	if (asprintf(&box_program, "/box/%s", basename(copy)) == -1)
+		cr_assert_fail("asprintf: out of memory");
+	for (int i = 0; i < 3; i++)
+		snprintf(fd_names[i], sizeof(fd_names[i]), "%d", fds[i]);
+	sandbox_argv(&a, fd_names, box_program, scene, args);
+
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
+		cr_assert_fail("sandbox: pipe2: %s", strerror(errno));
+	pid = fork();
+	if (pid == -1)
+		cr_assert_fail("sandbox: fork: %s", strerror(errno));
+	if (pid == 0)
+		exec_sandbox(&a, parent, fds, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	for (int i = 0; i < 3; i++)
+		close(fds[i]);
+	collect(r, pid, out[0], err[0]);
+	parse(r);
+	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125)
+		cr_assert_fail("sandbox: could not start bubblewrap:\n%s", r->err);
+}
+
+/* Returns the text of line i after "KEY " if it is in section and starts
+ * with key, else NULL. */
+static const char *value_of(const struct run *r, size_t i, const char *section,
+			    const char *key)
+{
+	size_t k = strlen(key);
+
+	if (strcmp(r->lines[i].section, section) != 0 ||
+	    strncmp(r->lines[i].text, key, k) != 0 || r->lines[i].text[k] != ' ')
+		return NULL;
+	return r->lines[i].text + k + 1;
+}
+
+const char *run_get(const struct run *r, const char *section, const char *key)
+{
+	const char *v;
+
+	for (size_t i = 0; i < r->nlines; i++)
+		if ((v = value_of(r, i, section, key)) != NULL)
+			return v;
+	return NULL;
+}
+
+void expect_probe_ran(const struct run *r)
+{
+	if (r->timed_out)
+		cr_assert_fail("the run took longer than %d s and was stopped; "
+			       "its stderr:\n%s", TIMEOUT_MS / 1000, r->err);
+	if (r->out_limited)
+		cr_assert_fail("the run printed more than %d bytes and was "
+			       "stopped", OUTPUT_LIMIT);
+	if (!r->observed)
+		cr_assert_fail("the sandbox did not finish its report; "
+			       "its stderr:\n%s", r->err);
+	if (!r->probed)
+		cr_assert_fail("the program did not run its command (exit %d, "
+			       "signal %d); its stderr:\n%s", r->exit_code,
+			       r->signal, r->err);
+}
+
+const char *run_find(const struct run *r, const char *section,
+		     const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	for (size_t i = 0; i < r->nlines; i++)
+		if (strcmp(r->lines[i].section, section) == 0 &&
+		    strncmp(r->lines[i].text, prefix, k) == 0)
+			return r->lines[i].text;
+	return NULL;
+}
+
+bool run_has(const struct run *r, const char *section, const char *line)
+{
+	for (size_t i = 0; i < r->nlines; i++)
+		if (strcmp(r->lines[i].section, section) == 0 &&
+		    strcmp(r->lines[i].text, line) == 0)
+			return true;
+	return false;
+}
+
+int run_count(const struct run *r, const char *section, const char *key)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < r->nlines; i++)
+		n += value_of(r, i, section, key) != NULL;
+	return n;
+}
+
+const char *run_list(const struct run *r, const char *section, const char *key)
+{
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	const char *v, *sep = "";
+
+	if (f == NULL)
+		cr_assert_fail("open_memstream: %s", strerror(errno));
+	for (size_t i = 0; i < r->nlines; i++) {
+		if ((v = value_of(r, i, section, key)) != NULL) {
+			fprintf(f, "%s%s", sep, v);
+			sep = ", ";
+		}
+	}
+	if (*sep == '\0')
+		fputs("nothing", f);
+	fclose(f);
+	return list;
+}
+
+const char *run_task(const struct run *r, const char *comm)
+{
+	static char pid[32];
+	char name[64];
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		const char *v = value_of(r, i, "during", "task");
+
+		if (v != NULL && sscanf(v, "%31s %63s", pid, name) == 2 &&
+		    strcmp(name, comm) == 0)
+			return pid;
+	}
+	return NULL;
+}

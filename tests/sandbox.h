@@ -1,0 +1,72 @@
+/*
+ * sandbox.h: run a program under test where it cannot reach the machine,
+ * and read what the observer and the probe saw.
+ *
+ * A run starts bubblewrap: a new user namespace whose root is an unprivileged
+ * uid outside (a spare uid when we are root, our own otherwise), new mount,
+ * pid, net, uts, ipc and cgroup namespaces, a tmpfs root with /usr and /etc
+ * read-only, its own /proc, /dev and /tmp.  Inside, the observer (observer.c)
+ * prepares the scene and runs the program, usually with the probe as its
+ * command.  Time, processes, memory and output are limited; everything the
+ * run started dies with it.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct run {
+	int status;		/* bubblewrap's wait status */
+	bool timed_out;		/* killed at the time limit */
+	bool out_limited;	/* killed at the output limit */
+	char *out;		/* everything printed to stdout */
+	char *err;		/* everything printed to stderr */
+	int exit_code;		/* the program's, from "== status": 0-255, */
+	int signal;		/* or the signal that killed it, else 0 */
+	bool observed;		/* the observer reported the program's end */
+	bool probed;		/* the probe printed its whole report */
+	size_t nlines;		/* out, split into lines, each tagged */
+	struct run_line {	/* with the section it is in */
+		const char *section;
+		char *text;
+	} *lines;
+};
+
+/* Returns the program under test: $PROGRAM if set, else the worked program
+ * build/bin/NAME. */
+const char *program_under_test(const char *name);
+
+/* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
+ * where scene and args are NULL-terminated lists (scene may be NULL) and
+ * "@probe" in args stands for the probe's path inside.  Fills *r; aborts the
+ * test (cr_fail) when the sandbox itself cannot start. */
+void sandbox_run(struct run *r, const char *program, const char *const scene[],
+		 const char *const args[]);
+
+/* Returns the value of the first line "KEY VALUE" in section ("before",
+ * "inside", "during", "after"), or NULL. */
+const char *run_get(const struct run *r, const char *section, const char *key);
+
+/* Fails the test, with the program's stderr, unless the observer saw the
+ * program end and the probe print its whole report inside it. */
+void expect_probe_ran(const struct run *r);
+
+/* Returns the first line of section that starts with prefix, or NULL. */
+const char *run_find(const struct run *r, const char *section,
+		     const char *prefix);
+
+/* Returns true if section holds a line equal to line. */
+bool run_has(const struct run *r, const char *section, const char *line);
+
+/* Returns how many lines of section start with "KEY ". */
+int run_count(const struct run *r, const char *section, const char *key);
+
+/* Returns the lines of section that start with "KEY ", joined with ", " and
+ * without the key: for failure messages ("lo down, veth-host down"). */
+const char *run_list(const struct run *r, const char *section, const char *key);
+
+/* Returns the outer pid of the first "during" task named comm, or NULL. */
+const char *run_task(const struct run *r, const char *comm);
+
+#endif

@@ -1,0 +1,36 @@
+# The workbook's own tests: the sandbox harness, the probe, the observer, and
+# one Criterion suite per chapter (tests/test-NAME.c), plus the contract that
+# every program keeps (tests/test-contract.c).
+
+T := $(B)/tests
+CHAPTER_SUITES := skeleton net mount uts ipc pid user
+SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
+TEST_TOOLS := $(T)/probe $(T)/observer
+
+TEST_CFLAGS = $(CFLAGS) -Icommon -Itests \
+	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
+
+.PHONY: test test-programs
+test-programs: $(BINS) $(TEST_TOOLS) $(SUITE_BINS)
+
+test: test-programs
+	tests/run.sh $(B)
+
+$(T)/%.o: tests/%.c | $(B)/setup.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(T)/%.o: common/%.c | $(B)/setup.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(T)/probe: $(T)/probe.o $(T)/report.o
+	$(CC) -o $@ $^
+
+$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/die.o
+	$(CC) -o $@ $^
+
+$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o
+	$(CC) -o $@ $^ -lcriterion
+
+.SECONDARY:
