@@ -356,6 +356,22 @@ void expect_probe_ran(const struct run *r)
 			       r->signal, r->err);
 }
 
+void expect_new_namespace(const struct run *r, const char *type,
+			  const char *see)
+{
+	char key[32];
+	const char *inside, *outside;
+
+	snprintf(key, sizeof(key), "ns %s", type);
+	inside = run_get(r, "inside", key);
+	outside = run_get(r, "before", key);
+	cr_expect(inside != NULL && outside != NULL &&
+		  strcmp(inside, outside) != 0,
+		  "the command's %s namespace is %s, the same as its caller's "
+		  "(%s): it asked for no new one. %s", type, inside, outside,
+		  see);
+}
+
 const char *run_find(const struct run *r, const char *section,
 		     const char *prefix)
 {

@@ -52,6 +52,11 @@ const char *run_get(const struct run *r, const char *section, const char *key);
  * program end and the probe print its whole report inside it. */
 void expect_probe_ran(const struct run *r);
 
+/* Fails the test unless the probe's namespace of type ("net", "mnt", ...)
+ * differs from the observer's; see names the chapter section to read. */
+void expect_new_namespace(const struct run *r, const char *type,
+			  const char *see);
+
 /* Returns the first line of section that starts with prefix, or NULL. */
 const char *run_find(const struct run *r, const char *section,
 		     const char *prefix);

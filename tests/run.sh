@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run.sh: the chapters' tests, as `make test` runs them.
+#
+#     usage: tests/run.sh BUILD_DIR
+#
+# 1. Every chapter suite against its worked program: all must pass.
+# 2. The contract suite against every program: all must pass.
+# 3. Every chapter suite against the skeleton, which creates no namespace:
+#    every test must fail, or it would pass without the isolation it claims.
+# Prints "chapters: N passed, M failed" last; exit 0 only if M is 0.
+set -euo pipefail
+
+build=${1:?usage: tests/run.sh BUILD_DIR}
+tests="$build/tests"
+bin="$build/bin"
+chapters=(net mount uts ipc pid user)
+programs=(skeleton "${chapters[@]}")
+
+tap=$(mktemp -d)
+trap 'rm -rf "$tap"' EXIT
+passed=0
+failed=0
+
+# count FILE: adds the TAP results in FILE to the totals.
+count() {
+	local ok not_ok
+	ok=$(grep -c '^ok ' "$1" || true)
+	not_ok=$(grep -c '^not ok ' "$1" || true)
+	passed=$((passed + ok))
+	failed=$((failed + not_ok))
+}
+
+echo "== Each chapter's suite, against its worked program"
+for name in skeleton "${chapters[@]}"; do
+	"$tests/test-$name" --tap="$tap/$name.tap" || true
+	count "$tap/$name.tap"
+done
+
+echo "== The contract, against every program"
+for name in "${programs[@]}"; do
+	echo "-- $name"
+	PROGRAM="$bin/$name" "$tests/test-contract" --tap="$tap/contract-$name.tap" || true
+	count "$tap/contract-$name.tap"
+done
+
+echo "== Each chapter's suite, against the skeleton: every test must fail"
+for name in "${chapters[@]}"; do
+	file="$tap/control-$name.tap"
+	PROGRAM="$bin/skeleton" "$tests/test-$name" --tap="$file" >/dev/null 2>&1 || true
+	total=$(grep -c '^\(not \)\?ok ' "$file" || true)
+	while read -r test; do
+		echo "FAIL: $test passes against the skeleton: it cannot fail"
+		failed=$((failed + 1))
+	done < <(sed -n 's/^ok - \([^ ]*\).*/\1/p' "$file")
+	caught=$(grep -c '^not ok ' "$file" || true)
+	echo "-- $name: $caught of $total tests fail without the namespace"
+	if [ "$total" -eq 0 ]; then
+		echo "FAIL: $name: no test ran against the skeleton"
+		failed=$((failed + 1))
+	fi
+	passed=$((passed + caught))
+done
+
+echo "chapters: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

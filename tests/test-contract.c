@@ -1,0 +1,91 @@
+/*
+ * test-contract.c: what every program of the workbook promises its caller.
+ *
+ * Runs against $PROGRAM (default: the skeleton): usage without a command,
+ * options before the command, the command's arguments passed untouched, its
+ * exit status passed back (128+N after signal N), a clear error when the
+ * command cannot be run.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+#define SEE "See chapters/00-skeleton/README.md, 0.3 \"The contract\"."
+
+static struct run r;
+
+/* Runs the program under test with args, in an empty scene. */
+static void run_with(const char *const args[])
+{
+	sandbox_run(&r, program_under_test("skeleton"), NULL, args);
+	cr_assert(r.observed, "the sandbox did not finish its report; its "
+		  "stderr:\n%s", r.err);
+}
+
+TestSuite(contract, .timeout = 15);
+
+Test(contract, usage_without_a_command)
+{
+	run_with((const char *const[]){ NULL });
+	cr_expect(r.exit_code == 2 && strstr(r.err, "usage:") != NULL,
+		  "with no command, the program exited %d and said:\n%s\n"
+		  "expected a line starting \"usage:\" on stderr and exit "
+		  "status 2. " SEE, r.exit_code, r.err);
+}
+
+Test(contract, unknown_option_refused)
+{
+	run_with((const char *const[]){ "--no-such-option", "true", NULL });
+	cr_expect(r.exit_code == 2 && r.err[0] != '\0',
+		  "with an unknown option, the program exited %d and said:\n%s"
+		  "\nexpected a message on stderr and exit status 2. " SEE,
+		  r.exit_code, r.err);
+}
+
+Test(contract, arguments_pass_untouched)
+{
+	run_with((const char *const[]){ "printf", "[%s]", "a", "b c", "-x",
+					NULL });
+	cr_expect(r.exit_code == 0 && strstr(r.out, "[a][b c][-x]") != NULL,
+		  "`printf [%%s] a 'b c' -x` printed:\n%s\nexpected [a][b c][-x]"
+		  ": the command's own arguments, options included, must reach "
+		  "it untouched (getopt with \"+\"). " SEE, r.out);
+}
+
+Test(contract, exit_status_passes_through)
+{
+	run_with((const char *const[]){ "sh", "-c", "exit 7", NULL });
+	cr_expect(r.exit_code == 7,
+		  "`sh -c 'exit 7'` made the program exit %d; expected 7: the "
+		  "parent must exit with its child's status. " SEE, r.exit_code);
+}
+
+Test(contract, failure_passes_through)
+{
+	run_with((const char *const[]){ "false", NULL });
+	cr_expect(r.exit_code == 1,
+		  "`false` made the program exit %d; expected 1. " SEE,
+		  r.exit_code);
+}
+
+Test(contract, signal_becomes_128_plus_n)
+{
+	run_with((const char *const[]){ "@probe", "--crash", NULL });
+	cr_expect(r.exit_code == 128 + 11,
+		  "a command killed by SIGSEGV (11) made the program exit %d "
+		  "(signal %d); expected 139, 128 + 11, as the shell reports "
+		  "it. " SEE, r.exit_code, r.signal);
+}
+
+Test(contract, missing_command_explained)
+{
+	run_with((const char *const[]){ "no-such-command", NULL });
+	cr_expect(r.exit_code == 127 &&
+		  strstr(r.err, "no-such-command") != NULL &&
+		  strstr(r.err, "No such file or directory") != NULL,
+		  "a command that does not exist made the program exit %d and "
+		  "say:\n%s\nexpected exit status 127 and a message naming the "
+		  "command and the reason. " SEE, r.exit_code, r.err);
+}
