@@ -39,7 +39,10 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $<
 
+# Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/tests.mk
+
+test: $(TEST_STEPS)
 
 clean:
 	rm -rf $(B)

@@ -10,10 +10,11 @@ TEST_TOOLS := $(T)/probe $(T)/observer
 TEST_CFLAGS = $(CFLAGS) -Icommon -Itests \
 	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
 
-.PHONY: test test-programs
+.PHONY: test-programs test-chapters
 test-programs: $(BINS) $(TEST_TOOLS) $(SUITE_BINS)
 
-test: test-programs
+TEST_STEPS += test-chapters
+test-chapters: test-programs
 	tests/run.sh $(B)
 
 $(T)/%.o: tests/%.c | $(B)/setup.stamp

@@ -54,8 +54,10 @@ int main(int argc, char *argv[])
 	/* SIGCHLD in the flags: the child signals us on exit, so waitpid() works. */
 	pid = clone(child_main, child_stack + STACK_SIZE, flags, &argv[optind]);
 	if (pid == -1) {
-		fprintf(stderr, "%s: clone: %s\n", program_invocation_short_name,
-			strerror(errno));
+		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
+		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
+			strerror(errno), errno == EPERM ? ": needs root or a user "
+			"namespace (run it inside `make lab`)" : "");
 		return 1;
 	}
 
