@@ -7,6 +7,8 @@
 # 2. The contract suite against every program: all must pass.
 # 3. Every chapter suite against the skeleton, which creates no namespace:
 #    every test must fail, or it would pass without the isolation it claims.
+# 4. The article's defects, put back into the programs (tests/tests.mk): the
+#    test that names each defect must fail.
 # Prints "chapters: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
@@ -60,6 +62,26 @@ for name in "${chapters[@]}"; do
 	fi
 	passed=$((passed + caught))
 done
+
+echo "== The article's defects, put back: each must be caught"
+# mutant, suite, then the tests that must fail against it.
+while read -r mutant suite must_fail; do
+	file="$tap/mutant-$mutant.tap"
+	PROGRAM="$tests/mutant-$mutant" "$tests/test-$suite" --tap="$file" >/dev/null 2>&1 || true
+	for test in $must_fail; do
+		if grep -q "^not ok - $test " "$file"; then
+			echo "-- $mutant: $test fails, as it must"
+			passed=$((passed + 1))
+		else
+			echo "FAIL: $test does not catch $mutant"
+			failed=$((failed + 1))
+		fi
+	done
+done <<'MUTANTS'
+mount-shared mount mount::mounts_made_inside_stay_inside mount::root_is_private_inside
+pid-shared pid pid::proc_is_private_inside
+skeleton-status contract contract::exit_status_passes_through contract::failure_passes_through contract::signal_becomes_128_plus_n
+MUTANTS
 
 echo "chapters: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

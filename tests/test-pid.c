@@ -1,9 +1,10 @@
 /*
  * test-pid.c: chapter 5, the PID namespace and its /proc.
  *
- * The probe reports, then detaches whatever is mounted on /proc where it
- * runs: harmless in a mount namespace of the child's own, fatal to the
- * parent's view otherwise.
+ * The observer makes every mount shared, as systemd does.  The probe reports,
+ * then detaches whatever is mounted on /proc where it runs: harmless in a
+ * private mount namespace of the child's own, fatal to the parent's view
+ * otherwise.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #define SEE_CHANGE "See chapters/05-pid/README.md, 5.2 \"The one change\"."
 #define SEE_PROC "See chapters/05-pid/README.md, 5.4 \"Why it works\"."
 
+static const char *const scene[] = { "--rshared", NULL };
 static const char *const probe[] = { "@probe", "--umount", "/proc", "--hold",
 				     NULL };
 
@@ -22,7 +24,7 @@ static struct run r;
 /* Runs the program under test with the probe, and checks that it ran. */
 static void observe(void)
 {
-	sandbox_run(&r, program_under_test("pid"), NULL, probe);
+	sandbox_run(&r, program_under_test("pid"), scene, probe);
 	expect_probe_ran(&r);
 }
 
@@ -61,6 +63,18 @@ Test(pid, outside_sees_an_ordinary_pid)
 		  "the command is PID %s inside and PID %s outside; expected "
 		  "1 inside and an ordinary PID outside. " SEE_CHANGE,
 		  inside, outside);
+}
+
+Test(pid, proc_is_private_inside)
+{
+	observe();
+	const char *proc = run_find(&r, "inside", "mount /proc proc ");
+
+	cr_expect(proc != NULL && strstr(proc, " private") != NULL,
+		  "inside, /proc is `%s`; expected a private mount. A proc "
+		  "mounted where / is still shared with the parent is mounted "
+		  "in the parent too: make / private (MS_REC | MS_PRIVATE) "
+		  "before mounting. " SEE_PROC, proc);
 }
 
 Test(pid, parent_proc_untouched)
