@@ -24,6 +24,7 @@ help:
 	@echo "make watch      re-check on every save (CHAPTER=name)"
 	@echo "make book       render the book into $(B)/book"
 	@echo "make lab        open a shell in the lab container"
+	@echo "make bench      print the workbook's speed figures"
 	@echo "make clean      remove $(B)/"
 
 # Installs missing packages when root; otherwise says what to run.
@@ -44,8 +45,12 @@ include tests/tests.mk
 
 test: $(TEST_STEPS)
 
+# Speed goals live in benchmarks that print figures, one script per part.
+bench:
+	@for script in bench/*.sh; do echo "== $$script"; bash "$$script" || exit 1; done
+
 clean:
 	rm -rf $(B)
-.PHONY: clean
+.PHONY: bench clean
 
 -include $(wildcard $(B)/bin/*.d $(B)/tests/*.d)

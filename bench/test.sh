@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# bench/test.sh: how long `make clean && make test` takes, and what one
+# sandboxed test costs next to a bare bubblewrap start.
+#
+# Goals on a 2-core machine: the whole under 30 s; one sandboxed test no more
+# than twice a bare `bwrap ... true`.  Prints figures; fails on nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs=${RUNS:-20}
+
+# now: seconds since the epoch, with nanoseconds.
+now() { date +%s.%N; }
+
+# per_run START END: milliseconds per run between two `now`s.
+per_run() { echo "scale=1; ($2 - $1) * 1000 / $runs" | bc; }
+
+start=$(now)
+make -s clean
+make -s test >/dev/null 2>&1 || { echo "bench: make test failed; run it to see why" >&2; exit 1; }
+end=$(now)
+printf 'make clean && make test: %.1f s (goal: under 30 s)\n' "$(echo "$end - $start" | bc)"
+
+# The same drop, namespaces and binds as tests/sandbox.c.
+as_spare=()
+[ "$(id -u)" -eq 0 ] && as_spare=(setpriv --reuid=200001 --regid=200001 --clear-groups)
+bwrap=("${as_spare[@]}" bwrap --unshare-user --uid 0 --gid 0 --unshare-pid
+	--unshare-net --unshare-uts --unshare-ipc --unshare-cgroup-try
+	--die-with-parent --new-session --cap-add ALL --clearenv
+	--setenv PATH /usr/sbin:/usr/bin --ro-bind /usr /usr --ro-bind /etc /etc
+	--symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64
+	--proc /proc --dev /dev --tmpfs /tmp)
+
+# time_runs COMMAND...: milliseconds a run of COMMAND, over $runs runs.
+time_runs() {
+	local start end
+	start=$(now)
+	for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1 || true; done
+	end=$(now)
+	per_run "$start" "$end"
+}
+
+# One sandbox as a test starts it: the observer runs uts, which runs the probe.
+sandbox() {
+	"${bwrap[@]}" --dir /box --perms 0755 --file 10 /box/observer \
+		--perms 0755 --file 11 /box/probe --perms 0755 --file 12 /box/uts \
+		/box/observer -- /box/uts /box/probe --hold \
+		10<build/tests/observer 11<build/tests/probe 12<build/bin/uts
+}
+
+bare_ms=$(time_runs "${bwrap[@]}" true)
+box_ms=$(time_runs sandbox)
+empty_ms=$(time_runs build/tests/test-contract --filter 'none/none' -j1)
+suite_ms=$(time_runs build/tests/test-contract -j1)
+tests=$(build/tests/test-contract -l | grep -c '──')
+per_test=$(echo "scale=1; ($suite_ms - $empty_ms) / $tests" | bc)
+
+echo "bare bwrap ... true:            $bare_ms ms a run ($runs runs each)"
+echo "a test's sandbox (uts + probe): $box_ms ms, $(echo "scale=2; $box_ms / $bare_ms" | bc)x bare (goal: at most 2x)"
+echo "a sandboxed test, in a suite:   $per_test ms ($tests contract tests, one job; the rest is Criterion's own process per test)"
