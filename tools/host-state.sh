@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# host-state.sh: print what the workbook promises never to change on the
+# machine it runs on, in a form two runs can be diffed by.
+#
+#     tools/host-state.sh > before; make test; tools/host-state.sh | diff before -
+#
+# Hostname and NIS domain name, the mount table, the network interfaces, the
+# System V IPC objects, and any process the workbook could have left behind:
+# its programs, its sandboxes, or anything running as a sandbox's spare uid.
+set -euo pipefail
+
+echo "hostname $(hostname)"
+echo "domainname $(cat /proc/sys/kernel/domainname)"
+findmnt --raw --noheadings --output TARGET,FSTYPE,PROPAGATION | sort | sed 's/^/mount /'
+ip -brief link | awk '{print "link", $1, $2}' | sort
+ipcs -q | awk '/^0x/ {print "msq", $1}' | sort
+ipcs -m | awk '/^0x/ {print "shm", $1}' | sort
+ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
+ps -e --no-headers -o uid=,comm= |
+	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|mutant-.*)$/ {print "leftover", $0}' |
+	sort
