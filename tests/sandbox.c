@@ -238,11 +238,17 @@ static void collect(struct run *r, pid_t pid, int out, int err)
 		if (r->out_limited)
 			break;
 	}
-	kill(pid, SIGKILL);	/* harmless once it has exited: not yet reaped */
+	if (r->timed_out || r->out_limited)
+		kill(pid, SIGKILL);	/* the sandbox dies with it */
 	for (int i = 0; i < 2; i++)
 		if (p[i].fd != -1)
 			close(p[i].fd);
 	while (waitpid(pid, &r->status, 0) == -1 && errno == EINTR)
+		continue;
+	/* bubblewrap's own child, orphaned if we killed bubblewrap, comes to
+	 * us (we are a subreaper) and dies of its parent-death signal: reap it
+	 * here rather than leave a zombie to whatever init the machine has. */
+	while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
 		continue;
 }
 
@@ -299,6 +305,9 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		snprintf(fd_names[i], sizeof(fd_names[i]), "%d", fds[i]);
 	sandbox_argv(&a, fd_names, box_program, scene, args);
 
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		cr_assert_fail("sandbox: prctl PR_SET_CHILD_SUBREAPER: %s",
+			       strerror(errno));
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
 		cr_assert_fail("sandbox: pipe2: %s", strerror(errno));
 	pid = fork();
