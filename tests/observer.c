@@ -1,7 +1,7 @@
 /*
  * observer.c: the sandbox's own witness, run as its first process.
  *
- *     usage: observer [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]
+ *     usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]
  *
  * Prepares what a chapter's tests need to see from the outside, runs the
  * program under test, and reports the sandbox's state around it:
@@ -10,6 +10,7 @@
  *   --msgq      create a System V message queue with key 0x0b5e0001
  *   --rshared   make every mount shared, the way systemd boots a machine,
  *               so that a mount that leaks out of the program is seen
+ *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC)
  *
  * Output: "== before" and its view (report.h), then the program's own output
  * (the probe prints "== inside" ... "== end inside"), "== during" with every
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,11 +128,13 @@ int main(int argc, char *argv[])
 		{ "veth", no_argument, NULL, 'v' },
 		{ "msgq", no_argument, NULL, 'q' },
 		{ "rshared", no_argument, NULL, 'r' },
+		{ "nproc", required_argument, NULL, 'n' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
 				"veth", "peer", "name", "veth-peer", NULL };
 	int want_veth = 0, want_msgq = 0, want_rshared = 0, opt;
+	long nproc = 0;
 	int to_stdin, from_stdout, status;
 	pid_t pid;
 
@@ -139,11 +143,23 @@ int main(int argc, char *argv[])
 		case 'v': want_veth = 1; break;
 		case 'q': want_msgq = 1; break;
 		case 'r': want_rshared = 1; break;
-		default: die_msg("usage: observer [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
+		case 'n': nproc = atol(optarg); break;
+		default: die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
 		}
 	}
 	if (optind == argc)
-		die_msg("usage: observer [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
+		die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
+
+	/* The count is kept per user in each user namespace, and a namespace's
+	 * processes count against its creator's limit too: set here, it bounds
+	 * the sandbox whether the uid outside is a spare one or the caller's,
+	 * whose other processes it does not count. */
+	if (nproc > 0) {
+		struct rlimit limit = { (rlim_t)nproc, (rlim_t)nproc };
+
+		if (setrlimit(RLIMIT_NPROC, &limit) == -1)
+			die("setrlimit RLIMIT_NPROC %ld", nproc);
+	}
 
 	if (want_veth)
 		run(veth);

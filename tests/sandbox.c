@@ -32,7 +32,7 @@
 enum {
 	TIMEOUT_MS = 5000,		/* a whole run, sandbox included */
 	OUTPUT_LIMIT = 1 << 20,		/* bytes, on stdout and on stderr */
-	NPROC_LIMIT = 256,		/* processes of the spare uid */
+	NPROC_LIMIT = 256,		/* processes in the sandbox */
 	MAX_ARGS = 160,
 };
 
@@ -99,6 +99,9 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 	};
+	static char nproc[16];
+
+	snprintf(nproc, sizeof(nproc), "%d", NPROC_LIMIT);
 
 	push(a, "bwrap", "--unshare-user", "--uid", "0", "--gid", "0",
 	     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-ipc",
@@ -114,7 +117,7 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	     "--perms", "0755", "--file", fds[0], "/box/observer",
 	     "--perms", "0755", "--file", fds[1], "/box/probe",
 	     "--perms", "0755", "--file", fds[2], box_program,
-	     "/box/observer", NULL);
+	     "/box/observer", "--nproc", nproc, NULL);
 	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
 		push(a, scene[i], NULL);
 	push(a, "--", box_program, NULL);
