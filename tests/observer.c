@@ -11,12 +11,26 @@
  *   --rshared   make every mount shared, the way systemd boots a machine,
  *               so that a mount that leaks out of the program is seen
  *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC)
+ *   --data DIR  make DIR holding a file "hello"; once the program has ended,
+ *               report whether DIR can still be written to
+ *   --check-file PATH   once the program has ended, report whether PATH
+ *               exists (up to 8 of them)
+ *   --mqueue    mount an mqueue file system on /dev/mqueue and create the
+ *               POSIX message queue "/observer" in it
+ *   --signal TERM|INT   once the probe has reported, send the signal to the
+ *               program and wait up to 1 s for it to end
+ *   --drop-caps start the program with no capabilities at all, as a plain
+ *               user would (the sandbox's uid 0 stays, its power goes)
  *
  * Output: "== before" and its view (report.h), then the program's own output
  * (the probe prints "== inside" ... "== end inside"), "== during" with every
  * process the program started, taken once the probe has printed its report,
  * "== after" with the view once the program has ended, and "== status exit N"
- * or "== status signal N".  The program's stderr is left alone.
+ * or "== status signal N".  "== during" also holds the sandbox's interfaces
+ * and addresses (report_net), and what --signal saw: "signal SIG stopped MS"
+ * (it ended MS ms after) or "signal SIG running" (still there after 1 s).
+ * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
+ * and "file PATH present|absent".  The program's stderr is left alone.
  *
  * Exit status: 0 when it observed the program to the end; 1 when it could not
  * prepare the scene or start the program (the reason is on stderr).
@@ -25,6 +39,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,8 +49,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "die.h"
@@ -43,6 +63,109 @@
 #define OBSERVER_MSGQ_KEY 0x0b5e0001
 
 extern char **environ;
+
+/* What the exercises' scenes ask for, besides the chapters' options. */
+static struct {
+	const char *data;		/* --data DIR */
+	const char *files[8];		/* --check-file PATH... */
+	int nfiles;
+	int mqueue;			/* --mqueue */
+	int signal;			/* --signal: SIGTERM or SIGINT, else 0 */
+	int drop_caps;			/* --drop-caps */
+	int reaped, status;		/* the program ended while signalled */
+} extra;
+
+/* Makes extra.data holding a file "hello", and the mqueue scene; dies if it
+ * cannot. */
+static void prepare_extra(void)
+{
+	char path[4096];
+	FILE *f;
+
+	if (extra.data != NULL) {
+		if (mkdir(extra.data, 0755) == -1 && errno != EEXIST)
+			die("mkdir %s", extra.data);
+		snprintf(path, sizeof(path), "%s/hello", extra.data);
+		f = fopen(path, "we");
+		if (f == NULL || fputs("hello from outside\n", f) == EOF ||
+		    fclose(f) == EOF)
+			die("write %s", path);
+	}
+	if (extra.mqueue) {
+		mqd_t q;
+
+		if (mkdir("/dev/mqueue", 0755) == -1 && errno != EEXIST)
+			die("mkdir /dev/mqueue");
+		if (mount("mqueue", "/dev/mqueue", "mqueue", 0, NULL) == -1)
+			die("mount mqueue on /dev/mqueue");
+		q = mq_open("/observer", O_CREAT | O_RDWR, 0600, NULL);
+		if (q == (mqd_t)-1 || mq_close(q) == -1)
+			die("mq_open /observer");
+	}
+}
+
+/* In the program's process, before it starts: gives up every capability,
+ * for good (the bounding set too, or exec as uid 0 would restore them). */
+static void drop_caps(void)
+{
+	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
+			die("prctl PR_CAPBSET_DROP %d", cap);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		die("prctl PR_CAP_AMBIENT_CLEAR_ALL");
+	if (syscall(SYS_capset, &head, none) == -1)
+		die("capset (none)");
+}
+
+/* Sends extra.signal to the program and waits up to 1 s for it to end;
+ * prints what it saw and keeps the status for relay(). */
+static void signal_program(pid_t pid)
+{
+	const char *name = extra.signal == SIGTERM ? "TERM" : "INT";
+	int ms;
+
+	if (kill(pid, extra.signal) == -1)
+		die("kill %d SIG%s", pid, name);
+	for (ms = 0; ms <= 1000; ms += 5) {
+		pid_t done = waitpid(pid, &extra.status, WNOHANG);
+
+		if (done == -1)
+			die("waitpid %d", pid);
+		if (done == pid) {
+			extra.reaped = 1;
+			printf("signal %s stopped %d\n", name, ms);
+			return;
+		}
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+	printf("signal %s running\n", name);
+}
+
+/* Prints, in "== after", whether the data folder is still writable and
+ * which of the files to check exist. */
+static void report_extra(void)
+{
+	char path[4096];
+	int fd;
+
+	if (extra.data != NULL) {
+		snprintf(path, sizeof(path), "%s/after", extra.data);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd == -1)
+			printf("data %s unwritable: %s\n", extra.data,
+			       strerror(errno));
+		else
+			printf("data %s writable\n", extra.data);
+		if (fd != -1)
+			close(fd);
+	}
+	for (int i = 0; i < extra.nfiles; i++)
+		printf("file %s %s\n", extra.files[i],
+		       access(extra.files[i], F_OK) == 0 ? "present" : "absent");
+}
 
 /* Runs a helper command to completion; dies unless it exits 0. */
 static void run(char *const argv[])
@@ -78,6 +201,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		if (dup2(in[0], STDIN_FILENO) == -1 ||
 		    dup2(out[1], STDOUT_FILENO) == -1)
 			die("dup2");
+		if (extra.drop_caps)
+			drop_caps();
 		execv(argv[0], argv);
 		die("execv %s", argv[0]);
 	}
@@ -106,6 +231,9 @@ static int relay(pid_t pid, int to_stdin, int from_stdout)
 		if (to_stdin != -1 && strcmp(line, marker) == 0) {
 			printf("== during\n");
 			report_tasks(stdout, pid);
+			report_net(stdout);
+			if (extra.signal != 0)
+				signal_program(pid);
 			fflush(stdout);
 			close(to_stdin);
 			to_stdin = -1;
@@ -117,6 +245,8 @@ static int relay(pid_t pid, int to_stdin, int from_stdout)
 	fclose(in);
 	if (to_stdin != -1)
 		close(to_stdin);
+	if (extra.reaped)
+		return extra.status;
 	if (waitpid(pid, &status, 0) == -1)
 		die("waitpid %d", pid);
 	return status;
@@ -129,6 +259,11 @@ int main(int argc, char *argv[])
 		{ "msgq", no_argument, NULL, 'q' },
 		{ "rshared", no_argument, NULL, 'r' },
 		{ "nproc", required_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'D' },
+		{ "check-file", required_argument, NULL, 'F' },
+		{ "mqueue", no_argument, NULL, 'Q' },
+		{ "signal", required_argument, NULL, 'S' },
+		{ "drop-caps", no_argument, NULL, 'C' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -144,6 +279,16 @@ int main(int argc, char *argv[])
 		case 'q': want_msgq = 1; break;
 		case 'r': want_rshared = 1; break;
 		case 'n': nproc = atol(optarg); break;
+		case 'D': extra.data = optarg; break;
+		case 'F':
+			if (extra.nfiles < 8)
+				extra.files[extra.nfiles++] = optarg;
+			break;
+		case 'Q': extra.mqueue = 1; break;
+		case 'S':
+			extra.signal = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
+			break;
+		case 'C': extra.drop_caps = 1; break;
 		default: die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
 		}
 	}
@@ -161,6 +306,7 @@ int main(int argc, char *argv[])
 			die("setrlimit RLIMIT_NPROC %ld", nproc);
 	}
 
+	prepare_extra();
 	if (want_veth)
 		run(veth);
 	if (want_msgq && msgget(OBSERVER_MSGQ_KEY, IPC_CREAT | 0644) == -1)
@@ -176,6 +322,7 @@ int main(int argc, char *argv[])
 
 	printf("== after\n");
 	report_view(stdout);
+	report_extra();
 	if (WIFSIGNALED(status))
 		printf("== status signal %d\n", WTERMSIG(status));
 	else

@@ -12,6 +12,15 @@
  *   --umount DIR         detach the mount on DIR
  *   --add-bridge NAME    create a network interface (a bridge)
  *   --make-msgq          create a System V message queue
+ *   --ping ADDR          send one ping to ADDR, waiting 1 s at most
+ *   --read FILE          read FILE
+ *   --write FILE         create FILE and write to it
+ *   --recv-msg KEY       take a message from the System V queue KEY (0x...)
+ *                        and print it as "msg KEY TEXT"
+ *   --make-mq NAME       create the POSIX message queue NAME ("/name")
+ *   --orphan             leave an orphan: a grandchild whose parent has
+ *                        exited, which ends at once; then wait up to 1 s for
+ *                        whoever adopted it to reap it ("done orphan PID")
  *   --crash              die of SIGSEGV
  *   --hold               before exiting, wait for end of file on stdin, so
  *                        that the observer can look at it while it runs
@@ -21,8 +30,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
+#include <mqueue.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +43,13 @@
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "report.h"
+
+extern char **environ;
 
 /* Prints the outcome of one action; returns 0 if it succeeded. */
 static int outcome(int rc, const char *action, const char *arg)
@@ -59,6 +75,162 @@ static int add_bridge(const char *name)
 	return rc;
 }
 
+/* Runs "ping -c1 -W1 -n addr" quietly; returns 0 if it got an answer, -1
+ * with errno set otherwise (EHOSTUNREACH when ping said no). */
+static int ping(const char *addr)
+{
+	char *const argv[] = { "ping", "-c1", "-W1", "-n", (char *)addr, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status, rc;
+
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+					     O_WRONLY, 0) != 0 ||
+	    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
+					     O_WRONLY, 0) != 0)
+		return -1;
+	rc = posix_spawnp(&pid, "ping", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		errno = EHOSTUNREACH;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads file to its end; returns 0 or -1 with errno set. */
+static int read_file(const char *file)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		continue;
+	close(fd);
+	return n == -1 ? -1 : 0;
+}
+
+/* Creates file and writes a line to it; returns 0 or -1 with errno set. */
+static int write_file(const char *file)
+{
+	static const char line[] = "written by the probe\n";
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd == -1)
+		return -1;
+	n = write(fd, line, sizeof(line) - 1);
+	if (close(fd) == -1 || n == -1)
+		return -1;
+	return 0;
+}
+
+/* Takes one message from the System V queue whose key is text (0x...),
+ * without waiting, and prints it as "msg KEY TEXT"; returns 0 or -1. */
+static int recv_msg(const char *text)
+{
+	struct { long type; char text[256]; } msg;
+	key_t key = (key_t)strtoul(text, NULL, 0);
+	ssize_t n;
+	int id = msgget(key, 0);
+
+	if (id == -1)
+		return -1;
+	n = msgrcv(id, &msg, sizeof(msg.text) - 1, 0, IPC_NOWAIT);
+	if (n == -1)
+		return -1;
+	msg.text[n] = '\0';
+	msg.text[strcspn(msg.text, "\n")] = '\0';
+	printf("msg %s %s\n", text, msg.text);
+	return 0;
+}
+
+/* Creates the POSIX message queue name; returns 0 or -1 with errno set. */
+static int make_mq(const char *name)
+{
+	mqd_t q = mq_open(name, O_CREAT | O_RDWR | O_CLOEXEC, 0600, NULL);
+
+	if (q == (mqd_t)-1)
+		return -1;
+	return mq_close(q);
+}
+
+/* Returns the state letter of /proc/PID ('Z' for a zombie), or 0 once the
+ * process is gone. */
+static char state_of(pid_t pid)
+{
+	char path[64], buf[512], *end;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	in = fopen(path, "re");
+	if (in == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), in) == NULL)
+		buf[0] = '\0';
+	fclose(in);
+	end = strrchr(buf, ')');
+	return end != NULL && end[1] == ' ' ? end[2] : '?';
+}
+
+/* Leaves an orphan, then waits up to 1 s for it to be reaped; prints the
+ * outcome.  Returns 0 if it was reaped. */
+static int orphan(void)
+{
+	int fds[2];
+	pid_t middle, grandchild = -1;
+	char state = '?';
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return outcome(-1, "orphan", "pipe2");
+	fflush(stdout);
+	middle = fork();
+	if (middle == -1)
+		return outcome(-1, "orphan", "fork");
+	if (middle == 0) {
+		/* The grandchild outlives its parent by 50 ms: long enough
+		 * to be adopted, then ends and waits to be reaped. */
+		pid_t g = fork();
+
+		if (g == 0) {
+			nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+			_exit(0);
+		}
+		if (write(fds[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (waitpid(middle, NULL, 0) == -1 ||
+	    read(fds[0], &grandchild, sizeof(grandchild)) != sizeof(grandchild) ||
+	    grandchild <= 0) {
+		close(fds[0]);
+		return outcome(-1, "orphan", "fork");
+	}
+	close(fds[0]);
+	for (int ms = 0; ms < 1000; ms += 10) {
+		state = state_of(grandchild);
+		if (state == 0) {
+			printf("done orphan %d\n", grandchild);
+			return 0;
+		}
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	printf("failed orphan %d: still there after 1 s, state %c%s\n",
+	       grandchild, state, state == 'Z' ? " (a zombie no one reaped)" : "");
+	return 1;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -67,6 +239,12 @@ int main(int argc, char *argv[])
 		{ "umount", required_argument, NULL, 'u' },
 		{ "add-bridge", required_argument, NULL, 'b' },
 		{ "make-msgq", no_argument, NULL, 'q' },
+		{ "ping", required_argument, NULL, 'p' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'W' },
+		{ "recv-msg", required_argument, NULL, 'R' },
+		{ "make-mq", required_argument, NULL, 'M' },
+		{ "orphan", no_argument, NULL, 'o' },
 		{ "crash", no_argument, NULL, 'c' },
 		{ "hold", no_argument, NULL, 'w' },
 		{ 0 },
@@ -98,6 +276,24 @@ int main(int argc, char *argv[])
 		case 'q':
 			failed |= outcome(msgget(IPC_PRIVATE, IPC_CREAT | 0600),
 					  "make-msgq", "private");
+			break;
+		case 'p':
+			failed |= outcome(ping(optarg), "ping", optarg);
+			break;
+		case 'r':
+			failed |= outcome(read_file(optarg), "read", optarg);
+			break;
+		case 'W':
+			failed |= outcome(write_file(optarg), "write", optarg);
+			break;
+		case 'R':
+			failed |= outcome(recv_msg(optarg), "recv-msg", optarg);
+			break;
+		case 'M':
+			failed |= outcome(make_mq(optarg), "make-mq", optarg);
+			break;
+		case 'o':
+			failed |= orphan();
 			break;
 		case 'c':
 			fflush(stdout);

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +67,36 @@ static void print_links(FILE *out)
 		if_freenameindex(ifs);
 	if (sock != -1)
 		close(sock);
+}
+
+/* Prints "addr NAME A.B.C.D/PREFIX" for every IPv4 address of this network
+ * namespace. */
+static void print_addrs(FILE *out)
+{
+	struct ifaddrs *ifas = NULL;
+	char addr[INET_ADDRSTRLEN];
+
+	if (getifaddrs(&ifas) == -1) {
+		unreadable(out, "addresses");
+		return;
+	}
+	for (struct ifaddrs *i = ifas; i != NULL; i = i->ifa_next) {
+		const struct sockaddr_in *a = (void *)i->ifa_addr;
+		const struct sockaddr_in *m = (void *)i->ifa_netmask;
+
+		if (a == NULL || a->sin_family != AF_INET || m == NULL ||
+		    inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr)) == NULL)
+			continue;
+		fprintf(out, "addr %s %s/%d\n", i->ifa_name, addr,
+			__builtin_popcount(m->sin_addr.s_addr));
+	}
+	freeifaddrs(ifas);
+}
+
+void report_net(FILE *out)
+{
+	print_links(out);
+	print_addrs(out);
 }
 
 /* Prints "mount TARGET FSTYPE shared|slave|private" from mountinfo. */
@@ -166,6 +198,24 @@ static void print_msqs(FILE *out)
 	fclose(in);
 }
 
+/* Prints "mqueue NAME" for every POSIX message queue listed in /dev/mqueue;
+ * nothing when no mqueue file system is mounted there. */
+static void print_mqueues(FILE *out)
+{
+	DIR *dir = opendir("/dev/mqueue");
+	struct dirent *d;
+
+	if (dir == NULL) {
+		if (errno != ENOENT)
+			unreadable(out, "/dev/mqueue");
+		return;
+	}
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.')
+			fprintf(out, "mqueue %s\n", d->d_name);
+	closedir(dir);
+}
+
 void report_view(FILE *out)
 {
 	struct utsname uts;
@@ -186,10 +236,11 @@ void report_view(FILE *out)
 	else
 		fprintf(out, "owner / %u %u\n", st.st_uid, st.st_gid);
 	print_ns(out, "ns", "self");
-	print_links(out);
+	report_net(out);
 	print_mounts(out);
 	print_procs(out);
 	print_msqs(out);
+	print_mqueues(out);
 }
 
 /* Returns the parent of /proc/PID, or -1 if it cannot be read. */
@@ -240,6 +291,34 @@ static void read_ids(const char *pid, unsigned *uid, unsigned *gid)
 	fclose(in);
 }
 
+/* Prints "taskmap PID uid_map|gid_map INSIDE OUTSIDE COUNT" for each line of
+ * the process's id maps, and "tasksetgroups PID allow|deny", as seen from
+ * here: how its user namespace translates ids, which only outside shows. */
+static void print_maps(FILE *out, const char *pid)
+{
+	static const char *const files[] = { "uid_map", "gid_map" };
+	char line[128];
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[300];
+		unsigned long inside, outside, count;
+		FILE *in;
+
+		snprintf(path, sizeof(path), "/proc/%s/%s", pid, files[i]);
+		in = fopen(path, "re");
+		if (in == NULL)
+			continue;
+		while (fgets(line, sizeof(line), in) != NULL)
+			if (sscanf(line, "%lu %lu %lu", &inside, &outside,
+				   &count) == 3)
+				fprintf(out, "taskmap %s %s %lu %lu %lu\n", pid,
+					files[i], inside, outside, count);
+		fclose(in);
+	}
+	if (read_line(pid, "setgroups", line, sizeof(line)) == 0)
+		fprintf(out, "tasksetgroups %s %s\n", pid, line);
+}
+
 void report_tasks(FILE *out, pid_t root)
 {
 	DIR *dir = opendir("/proc");
@@ -260,6 +339,7 @@ void report_tasks(FILE *out, pid_t root)
 		fprintf(out, "task %s %s %u %u\n", d->d_name, comm, uid, gid);
 		snprintf(prefix, sizeof(prefix), "taskns %s", d->d_name);
 		print_ns(out, prefix, d->d_name);
+		print_maps(out, d->d_name);
 	}
 	closedir(dir);
 }

@@ -11,13 +11,20 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Prints the calling process's view: ids, hostname, namespaces, interfaces,
- * mounts, processes, System V message queues.  A fact that cannot be read is
+/* Prints the calling process's view: ids, hostname, namespaces, interfaces
+ * and addresses, mounts, processes, System V message queues, and the POSIX
+ * ones listed in /dev/mqueue.  A fact that cannot be read is
  * printed as "unreadable WHAT: REASON"; nothing here exits. */
 void report_view(FILE *out);
 
-/* Prints "task PID COMM UID GID" and "taskns PID TYPE INODE" for every
- * descendant of root (root included), as this process sees them. */
+/* Prints the network namespace's interfaces, "link NAME up|down", and its
+ * IPv4 addresses, "addr NAME A.B.C.D/PREFIX". */
+void report_net(FILE *out);
+
+/* Prints "task PID COMM UID GID", "taskns PID TYPE INODE", and the id maps
+ * ("taskmap PID uid_map|gid_map INSIDE OUTSIDE COUNT", "tasksetgroups PID
+ * allow|deny") for every descendant of root (root included), as this process
+ * sees them. */
 void report_tasks(FILE *out, pid_t root);
 
 #endif
