@@ -137,8 +137,27 @@ static int open_tool(const char *path)
 	return fd;
 }
 
-/* In the forked child: limits, then a spare uid when we are root, then
- * bubblewrap.  Never returns. */
+/* Returns true when uid 0 here is the machine's root: in the initial user
+ * namespace (or a container sharing it), whose uid_map maps every uid to
+ * itself.  Root of any other user namespace is an ordinary user outside. */
+static bool real_root(void)
+{
+	FILE *in = fopen("/proc/self/uid_map", "re");
+	unsigned long inner, outer, count;
+	bool initial = true;	/* unreadable: assume the worst */
+
+	if (geteuid() != 0)
+		return false;
+	if (in != NULL) {
+		initial = fscanf(in, "%lu %lu %lu", &inner, &outer, &count) == 3 &&
+			  inner == 0 && outer == 0 && count == 4294967295UL;
+		fclose(in);
+	}
+	return initial;
+}
+
+/* In the forked child: limits, then a spare uid when we are the machine's
+ * root, then bubblewrap.  Never returns. */
 static void exec_sandbox(struct argv *a, pid_t parent, int fds[3], int out,
 			 int err)
 {
@@ -154,7 +173,7 @@ static void exec_sandbox(struct argv *a, pid_t parent, int fds[3], int out,
 			_exit(125);
 	setrlimit(RLIMIT_CORE, &core);
 	setrlimit(RLIMIT_FSIZE, &fsize);
-	if (geteuid() == 0) {
+	if (real_root()) {
 		/* Root outside would make the sandbox's root real root: run it
 		 * as a uid no one uses, one per test so that the process limit
 		 * (counted per uid) is this test's alone. */
