@@ -24,6 +24,7 @@ help:
 	@echo "make watch      re-check on every save (CHAPTER=name)"
 	@echo "make book       render the book into $(B)/book"
 	@echo "make lab        open a shell in the lab container"
+	@echo "make doctor     say what this machine lacks, and how to fix it"
 	@echo "make bench      print the workbook's speed figures"
 	@echo "make clean      remove $(B)/"
 
@@ -42,6 +43,8 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 
 # Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/tests.mk
+include tests/safety.mk
+include tools/doctor.mk
 
 test: $(TEST_STEPS)
 

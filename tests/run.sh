@@ -13,6 +13,8 @@
 set -euo pipefail
 
 build=${1:?usage: tests/run.sh BUILD_DIR}
+# Where the sandbox cannot start, say why once instead of failing every test.
+"$(dirname "$0")/../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
 chapters=(net mount uts ipc pid user)

@@ -344,7 +344,8 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	collect(r, pid, out[0], err[0]);
 	parse(r);
 	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125)
-		cr_assert_fail("sandbox: could not start bubblewrap:\n%s", r->err);
+		cr_assert_fail("sandbox: could not start bubblewrap (`make doctor` says "
+			       "why):\n%s", r->err);
 }
 
 /* Returns the text of line i after "KEY " if it is in section and starts
