@@ -19,8 +19,11 @@
  *               POSIX message queue "/observer" in it
  *   --signal TERM|INT   once the probe has reported, send the signal to the
  *               program and wait up to 1 s for it to end
- *   --drop-caps start the program with no capabilities at all, as a plain
- *               user would (the sandbox's uid 0 stays, its power goes)
+ *   --drop-caps start the program without capabilities, as a plain user
+ *               would (the sandbox's uid 0 stays, its power goes); all but
+ *               CAP_SETFCAP, which Linux 5.12 and later ask of whoever maps
+ *               uid 0 of the parent into a user namespace, as a plain user
+ *               mapping their own uid here must
  *
  * Output: "== before" and its view (report.h), then the program's own output
  * (the probe prints "== inside" ... "== end inside"), "== during" with every
@@ -104,15 +107,18 @@ static void prepare_extra(void)
 	}
 }
 
-/* In the program's process, before it starts: gives up every capability,
- * for good (the bounding set too, or exec as uid 0 would restore them). */
+/* In the program's process, before it starts: gives up every capability
+ * but CAP_SETFCAP, for good (the bounding set too, or exec as uid 0 would
+ * restore them). */
 static void drop_caps(void)
 {
 	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 
+	none[0].effective = none[0].permitted = 1U << CAP_SETFCAP;
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
+		if (cap != CAP_SETFCAP &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
 			die("prctl PR_CAPBSET_DROP %d", cap);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		die("prctl PR_CAP_AMBIENT_CLEAR_ALL");
