@@ -24,6 +24,12 @@
  *               CAP_SETFCAP, which Linux 5.12 and later ask of whoever maps
  *               uid 0 of the parent into a user namespace, as a plain user
  *               mapping their own uid here must
+ *   --ro-root   make / read-only before the program starts
+ *   --mask-proc make /proc/sys read-only, as container engines do; to a
+ *               user namespace made after, /proc is then partly covered, and
+ *               the kernel refuses it a proc of its own
+ *   --userns    start the program as root of a user namespace of its own,
+ *               as `unshare --user --map-root-user` would
  *
  * Output: "== before" and its view (report.h), then the program's own output
  * (the probe prints "== inside" ... "== end inside"), "== during" with every
@@ -45,6 +51,7 @@
 #include <linux/capability.h>
 #include <mqueue.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -75,6 +82,9 @@ static struct {
 	int mqueue;			/* --mqueue */
 	int signal;			/* --signal: SIGTERM or SIGINT, else 0 */
 	int drop_caps;			/* --drop-caps */
+	int ro_root;			/* --ro-root */
+	int mask_proc;			/* --mask-proc */
+	int userns;			/* --userns */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
@@ -124,6 +134,26 @@ static void drop_caps(void)
 		die("prctl PR_CAP_AMBIENT_CLEAR_ALL");
 	if (syscall(SYS_capset, &head, none) == -1)
 		die("capset (none)");
+}
+
+/* Writes text to the file at path; dies if it cannot. */
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd == -1 || write(fd, text, strlen(text)) == -1 || close(fd) == -1)
+		die("write %s", path);
+}
+
+/* In the program's process, before it starts: becomes root of a new user
+ * namespace that maps only the sandbox's uid and gid 0. */
+static void enter_userns(void)
+{
+	if (unshare(CLONE_NEWUSER) == -1)
+		die("unshare CLONE_NEWUSER");
+	write_file("/proc/self/setgroups", "deny");
+	write_file("/proc/self/uid_map", "0 0 1");
+	write_file("/proc/self/gid_map", "0 0 1");
 }
 
 /* Sends extra.signal to the program and waits up to 1 s for it to end;
@@ -209,6 +239,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 			die("dup2");
 		if (extra.drop_caps)
 			drop_caps();
+		if (extra.userns)
+			enter_userns();
 		execv(argv[0], argv);
 		die("execv %s", argv[0]);
 	}
@@ -270,6 +302,9 @@ int main(int argc, char *argv[])
 		{ "mqueue", no_argument, NULL, 'Q' },
 		{ "signal", required_argument, NULL, 'S' },
 		{ "drop-caps", no_argument, NULL, 'C' },
+		{ "ro-root", no_argument, NULL, 'R' },
+		{ "mask-proc", no_argument, NULL, 'M' },
+		{ "userns", no_argument, NULL, 'U' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -295,6 +330,9 @@ int main(int argc, char *argv[])
 			extra.signal = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
 			break;
 		case 'C': extra.drop_caps = 1; break;
+		case 'R': extra.ro_root = 1; break;
+		case 'M': extra.mask_proc = 1; break;
+		case 'U': extra.userns = 1; break;
 		default: die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
 		}
 	}
@@ -319,6 +357,14 @@ int main(int argc, char *argv[])
 		die("msgget 0x%08x", OBSERVER_MSGQ_KEY);
 	if (want_rshared && mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) == -1)
 		die("mount / MS_REC|MS_SHARED");
+	if (extra.mask_proc &&
+	    (mount("/proc/sys", "/proc/sys", NULL, MS_BIND, NULL) == -1 ||
+	     mount(NULL, "/proc/sys", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY,
+		   NULL) == -1))
+		die("mount /proc/sys read-only");
+	if (extra.ro_root &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == -1)
+		die("mount / MS_REMOUNT|MS_BIND|MS_RDONLY");
 
 	printf("== before\n");
 	report_view(stdout);

@@ -11,3 +11,34 @@ test-doctor: $(T)/nsdeny
 
 $(T)/nsdeny: $(T)/nsdeny.o $(T)/die.o
 	$(CC) -o $@ $^
+
+# Bad input to every worked program (tests/test-badinput.c), and mutants of
+# them that its tests must catch (tests/badinput.sh).  A mutant keeps its
+# program's file name, which tells the suite the program's steps.
+TEST_STEPS += test-badinput
+.PHONY: test-badinput
+BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
+	skeleton-127/skeleton
+test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
+		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
+	tests/badinput.sh $(B)
+
+# net-silent: says clone() was refused, then exits 0.
+$(T)/badinput/net-silent/net.c: chapters/01-net/net.c
+	@mkdir -p $(@D)
+	sed '/make lab/,/return 1;/s/return 1;/return 0;/' $< > $@
+# mount-twice: goes on after mkdir /mytmp failed, and fails again.
+$(T)/badinput/mount-twice/mount.c: chapters/02-mount/mount.c
+	@mkdir -p $(@D)
+	sed '/mkdir \/mytmp: /,/return 1;/{/return 1;/d}' $< > $@
+# pid-onward: runs the command although the fresh /proc was refused.
+$(T)/badinput/pid-onward/pid.c: chapters/05-pid/pid.c
+	@mkdir -p $(@D)
+	sed '/mount proc on \/proc: /,/return 1;/{/return 1;/d}' $< > $@
+# skeleton-127: calls every command that cannot run "not found".
+$(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
+	@mkdir -p $(@D)
+	sed 's/errno == ENOENT ? 127 : 126/127/' $< > $@
+
+$(T)/badinput/%: $(T)/badinput/%.c
+	$(CC) $(CFLAGS) -o $@ $<
