@@ -45,6 +45,7 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 include tests/tests.mk
 include tests/safety.mk
 include tools/doctor.mk
+include book/book.mk
 include tools/lab.mk
 
 test: $(TEST_STEPS)

@@ -1,0 +1,36 @@
+# The book: pandoc renders the chapters' README.md (and exercises.md) into
+# build/book/, with listings, diffs, diagrams and transcripts (book/build.sh).
+#
+#   make book               render it
+#   make transcripts        re-run every terminal session and write the output
+#                           back into the pages
+#   make test-transcripts   re-run them and fail where a page no longer matches
+#   make test-book          open every page in headless Chromium (skipped, with
+#                           a message, when Chromium is not installed)
+
+BOOK := $(B)/book
+BOOK_SOURCES := book/index.md book/next.md book/appendix-article.md \
+	$(wildcard chapters/*/README.md chapters/*/exercises.md) \
+	$(wildcard book/filters/*.lua) book/template.html book/book.css \
+	book/book.js book/build.sh
+# The files the listings and diffs are read from.
+BOOK_LISTED := $(wildcard common/*.c chapters/*/*.c)
+
+.PHONY: book transcripts test-transcripts test-book
+all: book
+book: $(BOOK)/.built
+
+$(BOOK)/.built: $(BOOK_SOURCES) $(BOOK_LISTED) | $(B)/setup.stamp
+	@rm -f $@
+	book/build.sh $(BOOK)
+	@touch $@
+
+transcripts: $(BINS)
+	book/transcripts.py update
+
+TEST_STEPS += test-transcripts test-book
+test-transcripts: $(BINS)
+	book/transcripts.py check
+
+test-book: $(BOOK)/.built
+	book/browser-check.sh $(BOOK)

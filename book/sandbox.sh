@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# sandbox.sh: a throwaway lab machine for the book's transcripts.
+#
+#     usage: book/sandbox.sh < SCRIPT
+#
+# Runs the bash SCRIPT read from standard input as root of a bubblewrap
+# sandbox, never on the real machine: new user, pid, net, uts, ipc and mount
+# namespaces; the real root is an unprivileged uid outside (a spare uid when
+# we are the machine's root, our own otherwise); /usr and /etc read-only, fresh /proc, /dev,
+# /sys and /tmp (the real /sys is bound in first only because the kernel
+# mounts a new sysfs only where one is already in full view).  The worked programs are copied in at /workbook/build/bin,
+# and the script starts in /workbook, so `build/bin/net ip a` works as in a
+# clone of the workbook.  Before the script, the sandbox is made to look like
+# a small host: hostname "lab", an interface pair eth0/veth0 with an address,
+# and "/" shared, the way systemd boots a machine.
+#
+# Exit status: the script's; 125 when the sandbox could not be set up.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$top/build/bin"
+programs=(skeleton net mount uts ipc pid user)
+
+args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
+	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab
+	--die-with-parent --new-session --cap-add ALL --clearenv
+	--setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	--setenv HOME /root --setenv LC_ALL C --setenv TERM dumb
+	--ro-bind /usr /usr --ro-bind /etc /etc
+	--proc /proc --dev /dev --tmpfs /tmp --ro-bind /sys /sys --dir /root)
+
+# /bin, /lib and their kin: a symlink into /usr (merged /usr) or a bind.
+for top_dir in /bin /sbin /lib /lib32 /lib64 /libx32; do
+	if [ -L "$top_dir" ]; then
+		args+=(--symlink "$(readlink "$top_dir")" "$top_dir")
+	elif [ -d "$top_dir" ]; then
+		args+=(--ro-bind "$top_dir" "$top_dir")
+	fi
+done
+
+# The programs go in by descriptor: the spare uid may not be able to read
+# the workbook where it lives.
+args+=(--dir /workbook/build/bin --chdir /workbook)
+for name in "${programs[@]}"; do
+	if [ ! -x "$bin/$name" ]; then
+		echo "sandbox: no $bin/$name: run \`make\` first" >&2
+		exit 125
+	fi
+	exec {fd}<"$bin/$name"
+	args+=(--perms 0755 --file "$fd" "/workbook/build/bin/$name")
+done
+
+setup='
+fail() { echo "sandbox: $*" >&2; exit 125; }
+ip link set lo up || fail "ip link set lo up"
+ip link add veth0 type veth peer name eth0 || fail "ip link add eth0"
+ip addr add 10.0.2.15/24 dev eth0 || fail "ip addr add"
+ip link set eth0 up && ip link set veth0 up || fail "ip link set up"
+mount -t sysfs sysfs /sys || fail "mount sysfs"
+mount --make-rshared / || fail "mount --make-rshared /"
+'
+
+# bubblewrap reads its options from a descriptor and bash its commands from
+# standard input (the set-up, then the script), so that `ps` in the sandbox
+# shows "bwrap --args N" and "bash", not this whole command line.
+exec {argfd}< <(printf '%s\0' "${args[@]:1}")
+run=(bwrap --args "$argfd" bash)
+# Root of the machine (uid 0 in the initial user namespace, whose uid_map
+# maps every uid to itself) would make the sandbox's root real root: drop to
+# a spare uid first.  Root of any other user namespace is a plain user outside.
+if [ "$(id -u)" -eq 0 ] && [ "$(awk '{ print $1, $2, $3 }' /proc/self/uid_map 2>/dev/null ||
+	echo 0 0 4294967295)" = "0 0 4294967295" ]; then
+	spare=$((300000 + $$ % 100000))
+	run=(setpriv "--reuid=$spare" "--regid=$spare" --clear-groups -- "${run[@]}")
+fi
+exec "${run[@]}" < <(printf '%s\n' "$setup"; cat)
