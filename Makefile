@@ -43,6 +43,7 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 
 # Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/tests.mk
+include tests/grade.mk
 include tests/safety.mk
 include tools/doctor.mk
 include book/book.mk

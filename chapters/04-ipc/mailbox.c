@@ -1,0 +1,109 @@
+/*
+ * mailbox.c: run a command in a new IPC namespace, with a message waiting
+ * for it in a System V queue.
+ *
+ *     usage: mailbox [-k KEY] [-m TEXT] COMMAND [ARG...]
+ *
+ * Exercise (4.6 "Exercises", A message waiting inside): before it runs the
+ * command, the child creates a System V message queue with key KEY (default
+ * 0x0b5e0002) and sends TEXT (default "hello") into it, so that the command
+ * finds it there (`ipcs -q`).  Outside, nothing may ever show that queue,
+ * and the parent's queues must not show inside.  The options are parsed
+ * for you.  Check with `make check CHAPTER=ipc`.
+ *
+ * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
+ * could not be run, 1 if a step before it failed, 2 for a usage error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define STACK_SIZE (1024 * 1024)
+
+/* The child runs on this stack.  It grows down, so clone() gets its top end. */
+static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
+
+/* The queue's key and the message, from -k and -m. */
+static key_t key = 0x0b5e0002;
+static const char *text = "hello";
+
+/* Runs in the child: become the command.  Returns only if a step failed. */
+static int child_main(void *arg)
+{
+	char **argv = arg;
+
+	/*
+	 * TODO: create the queue with msgget(2) (IPC_CREAT, and IPC_EXCL: a
+	 * queue already there would not be ours), then send text with
+	 * msgsnd(2): a message is a long type, > 0, followed by the bytes.
+	 * Return 1 with a message naming the call and the key if one fails.
+	 * See 4.6 "Exercises".
+	 */
+
+	execvp(argv[0], argv);
+	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
+		argv[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* Prints the usage line; returns 2, the status of a usage error. */
+static int usage(void)
+{
+	fprintf(stderr, "usage: %s [-k KEY] [-m TEXT] COMMAND [ARG...]\n",
+		program_invocation_short_name);
+	return 2;
+}
+
+int main(int argc, char *argv[])
+{
+	/* TODO: the flag that gives the child IPC objects of its own (4.2). */
+	int flags = SIGCHLD;
+	int status, opt;
+	char *end;
+	pid_t pid;
+
+	/* "+" stops at the first non-option, so the command keeps its own options. */
+	while ((opt = getopt(argc, argv, "+k:m:")) != -1) {
+		if (opt == 'k') {
+			key = (key_t)strtoul(optarg, &end, 0);
+			if (*optarg == '\0' || *end != '\0' || key == IPC_PRIVATE) {
+				fprintf(stderr, "%s: -k %s: expected a key "
+					"such as 0x0b5e0002\n",
+					program_invocation_short_name, optarg);
+				return 2;
+			}
+		} else if (opt == 'm') {
+			text = optarg;
+		} else {
+			return usage();
+		}
+	}
+	if (optind == argc)
+		return usage();
+
+	/* SIGCHLD in the flags: the child signals us on exit, so waitpid() works. */
+	pid = clone(child_main, child_stack + STACK_SIZE, flags, &argv[optind]);
+	if (pid == -1) {
+		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
+		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
+			strerror(errno), errno == EPERM ? ": needs root or a user "
+			"namespace (run it inside `make lab`)" : "");
+		return 1;
+	}
+
+	if (waitpid(pid, &status, 0) == -1) {
+		fprintf(stderr, "%s: waitpid %d: %s\n",
+			program_invocation_short_name, pid, strerror(errno));
+		return 1;
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

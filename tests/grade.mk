@@ -1,0 +1,54 @@
+# make check: grade the exercises; make watch: re-check on every save.
+#
+# The exercises are listed in tests/exercises.tsv; each chapter's are tested
+# by tests/ex-CHAPTER.c, one Criterion suite per exercise, and graded by
+# tests/grade.sh.  make test proves the grader with tests/grade-test.sh.
+
+EX_CHAPTERS := net mount uts ipc pid user
+EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
+
+$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
+	$(CC) -o $@ $^ -lcriterion
+
+.PHONY: check watch grade-harness test-grader
+grade-harness: $(TEST_TOOLS) $(EX_SUITES)
+
+WORK ?= chapters
+CHAPTER ?=
+GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' tests/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
+HARNESS_FAILED = echo "check: cannot grade: the test harness did not build \
+(its errors are above): a fault of the workbook, not of the exercises; \
+\`make test\` shows more" >&2
+
+# GNU make ends with status 2 whenever a recipe fails, and with 1 only in
+# question mode (-q); make check must end with the grader's own status: 0
+# full marks, 1 some test failed, 2 could not grade.  So when check is the
+# only goal, the grading runs while this file is read, its table written
+# straight to make's standard output, and its status decides how make ends:
+# 0 as usual; 1 by turning on question mode, in which the phony check is
+# "not up to date" and nothing runs; 2 by $(error).
+ifeq ($(MAKECMDGOALS),check)
+GRADE_STATUS := $(shell exec 3>&1; \
+	{ exec >>/proc/$$PPID/fd/1; } 2>/dev/null || exec >&2; \
+	if ! $(MAKE) --no-print-directory grade-harness >/dev/null; then \
+		$(HARNESS_FAILED); echo 2 >&3; exit; fi; \
+	$(GRADE) && echo 0 >&3 || echo $$? >&3)
+ifeq ($(GRADE_STATUS),1)
+MAKEFLAGS += -q
+else ifneq ($(GRADE_STATUS),0)
+$(error check: could not grade, as said above)
+endif
+check: ; @:
+else
+# Among other goals, check is an ordinary target, failing with make's 2.
+check:
+	@$(MAKE) --no-print-directory grade-harness >/dev/null || \
+	  { $(HARNESS_FAILED); exit 2; }
+	@$(GRADE)
+endif
+
+# entr(1) runs the check again each time one of the exercise files changes.
+watch:
+	@$(MAKE) --no-print-directory grade-harness >/dev/null
+	@tests/grade.sh --files '$(WORK)' '$(CHAPTER)' | \
+	  entr -c $(MAKE) --no-print-directory check WORK='$(WORK)' CHAPTER='$(CHAPTER)'

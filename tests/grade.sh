@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# grade.sh: grade the exercises, as `make check` runs it.
+#
+#     usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]
+#            tests/grade.sh --files WORK [CHAPTER]
+#
+# For every exercise of tests/exercises.tsv (of CHAPTER only, if given: "net"
+# or "01-net"), compiles WORK/CHAPTER/NAME.c into OUT/bin/NAME (OUT defaults
+# to BUILD_DIR/grade), runs its suite in the sandbox (BUILD_DIR/tests/ex-*,
+# with PROGRAM set to that build) within the exercise's time limit, and
+# prints a table: chapter, exercise, points, result, and under each failure
+# the first observation that failed and the exercise's hint.  The last line
+# is "Score: X/Y".  Writes OUT/junit.xml and OUT/results.json (Gradescope).
+# Nothing is ever written into WORK.  --files prints the sources to watch.
+#
+# Environment: CC and CFLAGS, the compiler and flags (make passes its own).
+# Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
+# reason and the fix on stderr).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+list="$here/exercises.tsv"
+export LC_ALL=C	# plain ASCII quotes from the compiler, in every report
+
+# cannot MESSAGE...: says why grading is impossible, and exits 2.
+cannot() {
+	printf 'check: cannot grade: %s\n' "$@" >&2
+	exit 2
+}
+
+# exercises [CHAPTER]: prints the lines of the list for CHAPTER (all if empty).
+exercises() {
+	grep -v '^#' "$list" | awk -F '\t' -v c="$1" \
+		'NF >= 7 && (c == "" || $1 == c || substr($1, 4) == c)'
+}
+
+# chapter_ok CHAPTER: fails with the known names unless CHAPTER is one.
+chapter_ok() {
+	[ -z "$1" ] && return 0
+	[ -n "$(exercises "$1")" ] && return 0
+	local names
+	names=$(exercises "" | cut -f1 | uniq | cut -c4- | tr '\n' ' ')
+	printf 'check: CHAPTER=%s: no such chapter; the chapters are: %s\n' \
+		"$1" "$names" >&2
+	exit 2
+}
+
+if [ "${1:-}" = --files ]; then
+	work=${2:?usage: tests/grade.sh --files WORK [CHAPTER]}
+	chapter_ok "${3:-}"
+	[ -d "$work" ] || { echo "check: WORK=$work: no such folder" >&2; exit 2; }
+	exercises "${3:-}" | while IFS=$'\t' read -r dir name _; do
+		[ -f "$work/$dir/$name.c" ] && echo "$work/$dir/$name.c"
+	done
+	exit 0
+fi
+
+out=
+if [ "${1:-}" = -o ]; then
+	out=${2:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
+	shift 2
+fi
+build=${1:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
+work=${2:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
+chapter=${3:-}
+out=${out:-$build/grade}
+
+# -- What grading needs, checked before anything is built or run.
+chapter_ok "$chapter"
+[ -d "$work" ] || { echo "check: WORK=$work: no such folder (give a copy of a student's chapters/ folder)" >&2; exit 2; }
+for tool in bwrap jq xmllint timeout iconv; do
+	command -v "$tool" >/dev/null ||
+		cannot "$tool is missing: run \`make\` as root, or install the packages in tools/packages.txt"
+done
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(cd "$work" && pwd)
+case "$out/" in "$work"/*) cannot "the output folder $out is inside WORK=$work, which is never written to" ;; esac
+case "$work/" in "$out"/*) cannot "WORK=$work is inside the output folder $out, which is wiped" ;; esac
+build=$(cd "$build" && pwd)
+
+# The sandbox needs unprivileged user namespaces; root tries as nobody, the
+# way the sandbox drops to a spare uid.
+as_user=()
+[ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if ! why=$("${as_user[@]}" bwrap --unshare-all --ro-bind / / --proc /proc \
+	--dev /dev true 2>&1); then
+	cannot "the sandbox cannot start here: ${why:-bwrap failed}" \
+		"Every test runs in bubblewrap, which needs unprivileged user namespaces:" \
+		"\`sysctl user.max_user_namespaces\` must be above 0 (and, on Ubuntu 24.04," \
+		"\`sysctl kernel.apparmor_restrict_unprivileged_userns=0\`); in a container," \
+		"start it with --privileged, or work in \`make lab\`."
+fi
+
+rm -rf "${out:?}/bin" "$out/log" "$out/xml"
+mkdir -p "$out/bin" "$out/log" "$out/xml"
+read -r -a cflags <<<"${CFLAGS:--std=gnu11 -Wall -Wextra -Werror -O2}"
+cc=${CC:-cc}
+selected=$(exercises "$chapter")
+
+# compile DIR NAME: builds the student's NAME.c into OUT/bin, its messages in
+# OUT/log/NAME.cc; bounded in time, memory and output size.
+compile() {
+	local src="$work/$1/$2.c" log="$out/log/$2.cc"
+	if [ ! -f "$src" ]; then
+		echo "$1/$2.c is missing from WORK" >"$log"
+		return
+	fi
+	(ulimit -v 2000000 -f 100000; timeout 60 "$cc" "${cflags[@]}" \
+		-o "$out/bin/$2" "$src") >"$log" 2>&1 ||
+		echo "(the compiler failed; status $?)" >>"$log"
+}
+
+# test_exercise DIR NAME SECONDS: runs NAME's suite on OUT/bin/NAME within
+# SECONDS; its XML report in OUT/xml/NAME.xml, its exit status in .rc.
+test_exercise() {
+	local suite="$build/tests/ex-${1#*-}" rc=0
+	(cd "$out/xml" && PROGRAM="$out/bin/$2" timeout -k 2 "$3" "$suite" \
+		--filter "$2/*" --xml="$2.xml" --always-succeed) \
+		>"$out/log/$2.run" 2>&1 || rc=$?
+	echo "$rc" >"$out/xml/$2.rc"
+}
+
+while IFS=$'\t' read -r dir name _; do
+	[ -x "$build/tests/ex-${dir#*-}" ] ||
+		cannot "the test suite $build/tests/ex-${dir#*-} is not built: run \`make check\`, not this script alone"
+	compile "$dir" "$name" &
+done <<<"$selected"
+wait
+while IFS=$'\t' read -r dir name _ seconds _; do
+	[ -x "$out/bin/$name" ] && test_exercise "$dir" "$name" "$seconds" &
+done <<<"$selected"
+wait
+
+# -- The report: one record per test, then the table, JUnit and JSON.
+
+# clean: stdin to valid UTF-8 without control characters, for XML and JSON.
+clean() {
+	iconv -f UTF-8 -t UTF-8 -c | tr -d '\000-\010\013\014\016-\037'
+}
+
+# first_observation: from Criterion's failure text on stdin, the first
+# assertion's message, without its "file.c:LINE: " prefix.
+first_observation() {
+	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { exit }
+	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); print }' | sed '/^[[:space:]]*$/d'
+}
+
+# xpath FILE EXPR: the string value of EXPR in FILE.
+xpath() {
+	xmllint --xpath "string($2)" "$1" 2>/dev/null || true
+}
+
+records="$out/log/records.jsonl"
+: >"$records"
+# record CHAPTER NAME TITLE POINTS TEST PASSED(true|false) TIME MESSAGE
+record() {
+	jq -cn --arg chapter "$1" --arg name "$2" --arg title "$3" \
+		--argjson points "$4" --arg test "$5" --argjson passed "$6" \
+		--arg time "$7" --arg message "$8" \
+		'$ARGS.named | .time = ($time | tonumber? // 0)' >>"$records"
+}
+
+while IFS=$'\t' read -r dir name points seconds tests title hint; do
+	ch=${dir#*-}
+	xml="$out/xml/$name.xml"
+	rc=$(cat "$out/xml/$name.rc" 2>/dev/null || echo none)
+	if [ ! -x "$out/bin/$name" ]; then
+		record "$ch" "$name" "$title" "$points" compiles false 0 \
+			"does not compile:
+$(head -n 30 "$out/log/$name.cc" | clean)"
+		continue
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		reason="time limit: the tests of this exercise did not finish within $seconds s"
+	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
+		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$name.run" | clean)"
+	else
+		reason=
+	fi
+	IFS=, read -r -a names <<<"$tests"
+	for t in "${names[@]}"; do
+		if [ -n "$reason" ]; then
+			record "$ch" "$name" "$title" "$points" "$t" false 0 "$reason"
+			continue
+		fi
+		node="//testsuite[@name='$name']/testcase[@name='$t']"
+		status=$(xpath "$xml" "$node/@status")
+		time=$(xpath "$xml" "$node/@time")
+		case "$status" in
+		PASSED) record "$ch" "$name" "$title" "$points" "$t" true "$time" "" ;;
+		"") record "$ch" "$name" "$title" "$points" "$t" false 0 \
+			"this test did not run: the suite and tests/exercises.tsv disagree" ;;
+		*)
+			message=$(xpath "$xml" "$node/failure" | first_observation | clean)
+			[ -n "$message" ] || message="the test ended as $status: $(xpath "$xml" "$node/*/@message" | clean)"
+			record "$ch" "$name" "$title" "$points" "$t" false "$time" "$message"
+			;;
+		esac
+	done
+done <<<"$selected"
+
+# runs(f): the records, in their order, in arrays of those that follow one
+# another with the same f (an exercise's, a chapter's).
+# shellcheck disable=SC2016 # jq's variables, not the shell's
+runs='def runs(f): reduce .[] as $r ([];
+	if length > 0 and (.[-1][0] | f) == ($r | f)
+	then .[-1] += [$r] else . + [[$r]] end);'
+
+score=0
+total=0
+failed=0
+printf '%-7s %-40s %6s  %s\n' chapter exercise points result
+while IFS=$'\t' read -r dir name points _ _ title hint; do
+	ch=${dir#*-}
+	# The first failure only: the others often follow from it.
+	first=$(jq -rs --arg n "$name" 'map(select(.name == $n and
+		(.passed | not))) | first // empty | "\(.test): \(.message)"' \
+		"$records" | head -n 40)
+	total=$((total + points))
+	if [ -z "$first" ]; then
+		score=$((score + points))
+		printf '%-7s %-40s %3d/%-2d  pass\n' "$ch" "$title ($name)" "$points" "$points"
+	else
+		failed=$((failed + 1))
+		printf '%-7s %-40s %3d/%-2d  FAIL\n' "$ch" "$title ($name)" 0 "$points"
+		printf '          %s\n' "${first//$'\n'/$'\n'          }"
+		printf '          hint: %s\n' "$hint"
+	fi
+done <<<"$selected"
+echo "Score: $score/$total"
+
+# -- JUnit XML: one testsuite per chapter, one testcase per test, with
+# classname CHAPTER.EXERCISE so that CI tools group them.
+jq -rs "$runs"'
+	def esc: @html;
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+	"<testsuites name=\"make check\" tests=\"\(length)\" failures=\"\(map(select(.passed | not)) | length)\">",
+	(runs(.chapter)[] |
+		"  <testsuite name=\"\(.[0].chapter | esc)\" tests=\"\(length)\" failures=\"\(map(select(.passed | not)) | length)\">",
+		(.[] |
+			"    <testcase classname=\"\(.chapter | esc).\(.name | esc)\" name=\"\(.test | esc)\" time=\"\(.time)\">",
+			(select(.passed | not) |
+				"      <failure message=\"\(.message | split("\n")[0] | esc)\">\(.message | esc)</failure>"),
+			"    </testcase>"),
+		"  </testsuite>"),
+	"</testsuites>"' "$records" >"$out/junit.xml"
+
+# -- Gradescope's results.json: one test per exercise, all or nothing.
+jq -s --arg output "Score: $score/$total" "$runs"'
+	[ runs(.name)[] | {
+		name: "\(.[0].chapter): \(.[0].title) (\(.[0].name))",
+		max_score: .[0].points,
+		score: (if all(.[]; .passed) then .[0].points else 0 end),
+		status: (if all(.[]; .passed) then "passed" else "failed" end),
+		output: ([.[] | select(.passed | not) | "\(.test): \(.message)"]
+			 | join("\n\n")),
+		visibility: "visible" } ] as $tests
+	| { score: ([$tests[].score] | add // 0), output: $output,
+	    visibility: "visible", tests: $tests }' "$records" >"$out/results.json"
+
+[ "$failed" -eq 0 ]
