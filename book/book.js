@@ -22,7 +22,10 @@ document.addEventListener("DOMContentLoaded", function () {
         done();
       }
     });
-    pre.appendChild(button);
+    // In a listing, the button sits in the name bar above the code.
+    var box = pre.closest(".listing");
+    var bar = box && box.querySelector(".listing-name");
+    (bar || pre).appendChild(button);
   });
 
   // Heading anchors: pandoc puts the id on the heading or on its section.

@@ -15,7 +15,8 @@ needs nothing but Python's standard library.  For each BOOK_DIR/*.html:
     `dot` block left undrawn, and on a chapter page without a diagram;
   - saves screenshots in BOOK_DIR/shots/: PAGE.png (wide, light),
     PAGE-phone.png (narrow), PAGE-dark.png (wide, dark) and, where the page
-    has a diagram, PAGE-diagram.png (scrolled to the first one).
+    has them, PAGE-diagram.png and PAGE-hint.png (scrolled to the first
+    diagram and the first hint).
 
 Prints one line per problem and "browser: N passed, M failed" last (pages);
 exit 0 only if M is 0, 2 when Chromium cannot be started.
@@ -51,7 +52,7 @@ INSPECT = r"""
   const undrawn = document.querySelectorAll('pre.dot, code.dot, div.dot').length;
   const empty = [...document.querySelectorAll('main pre')].filter(p =>
     p.textContent.replace(/Copy(ied)?$/, '').trim() === '').length;
-  const copy = document.querySelectorAll('main pre button.copy').length;
+  const copy = document.querySelectorAll('main button.copy').length;
   const pres = document.querySelectorAll('main pre').length;
   return JSON.stringify({ids, links, images, diagrams, undrawn, empty, copy, pres,
                          title: document.title});
@@ -212,12 +213,14 @@ def main(argv):
                 screenshot(browser, os.path.join(shots, base + ".png"), 1280, 900, False)
                 screenshot(browser, os.path.join(shots, base + "-phone.png"), 390, 844, False)
                 screenshot(browser, os.path.join(shots, base + "-dark.png"), 1280, 900, True)
-                if found["diagrams"]:
-                    # The first diagram, in the light, scrolled into view.
-                    browser.send("Runtime.evaluate", {"expression":
-                        "document.querySelector('figure.diagram').scrollIntoView()"})
-                    screenshot(browser, os.path.join(shots, base + "-diagram.png"),
-                               1280, 900, False)
+                for what, selector in (("diagram", "figure.diagram"), ("hint", "details.hint")):
+                    # The first of each, in the light, scrolled into view.
+                    shown = browser.send("Runtime.evaluate", {"returnByValue": True, "expression":
+                        "(e => e ? (e.scrollIntoView(), window.scrollBy(0, -250), true) : false)"
+                        "(document.querySelector('%s'))" % selector})["result"]["value"]
+                    if shown:
+                        screenshot(browser, os.path.join(shots, "%s-%s.png" % (base, what)),
+                                   1280, 900, False)
                 time.sleep(0.05)
                 browser.send("Runtime.evaluate", {"expression": "1"})  # collect late events
             except (RuntimeError, TimeoutError, OSError, KeyError) as e:

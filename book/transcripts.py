@@ -124,6 +124,10 @@ VARYING = [
 DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
                   r" +\d{1,2} +(?:\d{1,2}:\d{2}|\d{4})\b")
 TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+# `ps -o pid,ppid,...`: the two numbers a line starts with.  Processes that
+# start at the same time race for the next PID, so PIDs other than 0 and 1
+# (which mean something) are renamed, the same PID to the same name.
+PS_PIDS = re.compile(r"^ *(\d+) +(\d+) +\S")
 # `ps aux`: %CPU %MEM VSZ RSS after USER PID.
 PS_AUX = re.compile(r"^(\S+ +\d+) +\d+\.\d +\d+\.\d +\d+ +\d+ ")
 # An IPv6 address still checking that it is unique (DAD) shows "tentative".
@@ -132,13 +136,23 @@ TENTATIVE = re.compile(r" tentative\b")
 
 def normalise(lines):
     """Returns lines with what legitimately varies made equal: MAC and
-    link-local addresses, namespace inode numbers, IPC keys (renamed in order
-    of appearance), dates and times, the figures of `ps aux` that measure
+    link-local addresses, namespace inode numbers, IPC keys and the PIDs `ps`
+    lists (renamed in order of appearance), dates and times, the figures of `ps aux` that measure
     use, "tentative" on new IPv6 addresses, and runs of spaces (columns
     widen)."""
     names = {kind: {} for kind, _ in VARYING}
+    pids = {}
+
+    def pid(number):
+        if number in ("0", "1"):
+            return number
+        return pids.setdefault(number, "PID%d" % (len(pids) + 1))
+
     out = []
     for line in lines:
+        m = PS_PIDS.match(line)
+        if m:
+            line = "%s %s %s" % (pid(m.group(1)), pid(m.group(2)), line[m.end() - 1:])
         if not line.startswith("$ "):
             for kind, pattern in VARYING:
                 seen = names[kind]
