@@ -52,3 +52,9 @@ watch:
 	@$(MAKE) --no-print-directory grade-harness >/dev/null
 	@tests/grade.sh --files '$(WORK)' '$(CHAPTER)' | \
 	  entr -c $(MAKE) --no-print-directory check WORK='$(WORK)' CHAPTER='$(CHAPTER)'
+
+# make test: the grader grades the solutions, the stubs and a compile error
+# as it should, its reports agree, and every exercise keeps the contract.
+TEST_STEPS += test-grader
+test-grader: grade-harness $(T)/test-contract
+	tests/grade-test.sh $(B)

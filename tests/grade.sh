@@ -106,8 +106,9 @@ compile() {
 		echo "$1/$2.c is missing from WORK" >"$log"
 		return
 	fi
-	(ulimit -v 2000000 -f 100000; timeout 60 "$cc" "${cflags[@]}" \
-		-o "$out/bin/$2" "$src") >"$log" 2>&1 ||
+	# From WORK, so that messages name the file as the student knows it.
+	(cd "$work" && ulimit -v 2000000 -f 100000 && timeout 60 "$cc" \
+		"${cflags[@]}" -o "$out/bin/$2" "$1/$2.c") >"$log" 2>&1 ||
 		echo "(the compiler failed; status $?)" >>"$log"
 }
 
@@ -146,19 +147,14 @@ first_observation() {
 	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); print }' | sed '/^[[:space:]]*$/d'
 }
 
-# xpath FILE EXPR: the string value of EXPR in FILE.
-xpath() {
-	xmllint --xpath "string($2)" "$1" 2>/dev/null || true
-}
-
-records="$out/log/records.jsonl"
+# Records, one per test, of nine fields each ended by a NUL: chapter, name,
+# title, points, hint, test, passed (true|false), seconds, message.
+records="$out/log/records"
 : >"$records"
-# record CHAPTER NAME TITLE POINTS TEST PASSED(true|false) TIME MESSAGE
+# record TEST PASSED SECONDS MESSAGE: adds a record for the exercise at hand.
 record() {
-	jq -cn --arg chapter "$1" --arg name "$2" --arg title "$3" \
-		--argjson points "$4" --arg test "$5" --argjson passed "$6" \
-		--arg time "$7" --arg message "$8" \
-		'$ARGS.named | .time = ($time | tonumber? // 0)' >>"$records"
+	printf '%s\0' "$ch" "$name" "$title" "$points" "$hint" "$1" "$2" \
+		"${3:-0}" "$4" >>"$records"
 }
 
 while IFS=$'\t' read -r dir name points seconds tests title hint; do
@@ -166,97 +162,106 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	xml="$out/xml/$name.xml"
 	rc=$(cat "$out/xml/$name.rc" 2>/dev/null || echo none)
 	if [ ! -x "$out/bin/$name" ]; then
-		record "$ch" "$name" "$title" "$points" compiles false 0 \
-			"does not compile:
+		record compiles false 0 "does not compile:
 $(head -n 30 "$out/log/$name.cc" | clean)"
 		continue
 	fi
+	reason=
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		reason="time limit: the tests of this exercise did not finish within $seconds s"
 	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
 		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$name.run" | clean)"
-	else
-		reason=
 	fi
+	# Each test's "NAME STATUS SECONDS", from one reading of the report.
+	suite="//testsuite[@name='$name']/testcase"
+	results=$([ -n "$reason" ] || xmllint --xpath \
+		"$suite/@name | $suite/@status | $suite/@time" "$xml" 2>/dev/null |
+		tr '\n' ' ' | sed 's/ *name="/\n/g; s/" *status="/ /g;
+		s/" *time="/ /g; s/"//g' || true)
 	IFS=, read -r -a names <<<"$tests"
 	for t in "${names[@]}"; do
+		read -r _ status time <<<"$(grep "^$t " <<<"$results" || true)"
 		if [ -n "$reason" ]; then
-			record "$ch" "$name" "$title" "$points" "$t" false 0 "$reason"
-			continue
+			record "$t" false 0 "$reason"
+		elif [ "$status" = PASSED ]; then
+			record "$t" true "$time" ""
+		elif [ -z "$status" ]; then
+			record "$t" false 0 "this test did not run: the suite and tests/exercises.tsv disagree"
+		else
+			node="${suite}[@name='$t']"
+			message=$(xmllint --xpath "string($node/failure)" "$xml" |
+				first_observation | clean)
+			[ -n "$message" ] || message="the test ended as $status: $(
+				xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
+			record "$t" false "$time" "$message"
 		fi
-		node="//testsuite[@name='$name']/testcase[@name='$t']"
-		status=$(xpath "$xml" "$node/@status")
-		time=$(xpath "$xml" "$node/@time")
-		case "$status" in
-		PASSED) record "$ch" "$name" "$title" "$points" "$t" true "$time" "" ;;
-		"") record "$ch" "$name" "$title" "$points" "$t" false 0 \
-			"this test did not run: the suite and tests/exercises.tsv disagree" ;;
-		*)
-			message=$(xpath "$xml" "$node/failure" | first_observation | clean)
-			[ -n "$message" ] || message="the test ended as $status: $(xpath "$xml" "$node/*/@message" | clean)"
-			record "$ch" "$name" "$title" "$points" "$t" false "$time" "$message"
-			;;
-		esac
 	done
 done <<<"$selected"
+
+# The records as JSON: an array of objects, in the list's order.  The last
+# field is followed by a sentinel, as jq 1.6's split() drops a final "".
+printf 'end\0' >>"$records"
+jq -Rs '[split("\u0000") | .[:length - length % 9]
+	| range(0; length; 9) as $i | .[$i:$i + 9]
+	| { chapter: .[0], name: .[1], title: .[2], points: (.[3] | tonumber),
+	    hint: .[4], test: .[5], passed: (.[6] == "true"),
+	    time: (.[7] | tonumber? // 0), message: .[8] } ]' \
+	"$records" >"$out/log/records.json"
 
 # runs(f): the records, in their order, in arrays of those that follow one
 # another with the same f (an exercise's, a chapter's).
 # shellcheck disable=SC2016 # jq's variables, not the shell's
 runs='def runs(f): reduce .[] as $r ([];
 	if length > 0 and (.[-1][0] | f) == ($r | f)
-	then .[-1] += [$r] else . + [[$r]] end);'
+	then .[-1] += [$r] else . + [[$r]] end);
+def exercises: [ runs(.name)[] | .[0] + { passed: all(.[]; .passed),
+	failures: map(select(.passed | not)) } ];
+def pad(n): tostring | if length < n then . + " " * (n - length) else . end;'
 
-score=0
-total=0
-failed=0
-printf '%-7s %-40s %6s  %s\n' chapter exercise points result
-while IFS=$'\t' read -r dir name points _ _ title hint; do
-	ch=${dir#*-}
-	# The first failure only: the others often follow from it.
-	first=$(jq -rs --arg n "$name" 'map(select(.name == $n and
-		(.passed | not))) | first // empty | "\(.test): \(.message)"' \
-		"$records" | head -n 40)
-	total=$((total + points))
-	if [ -z "$first" ]; then
-		score=$((score + points))
-		printf '%-7s %-40s %3d/%-2d  pass\n' "$ch" "$title ($name)" "$points" "$points"
-	else
-		failed=$((failed + 1))
-		printf '%-7s %-40s %3d/%-2d  FAIL\n' "$ch" "$title ($name)" 0 "$points"
-		printf '          %s\n' "${first//$'\n'/$'\n'          }"
-		printf '          hint: %s\n' "$hint"
-	fi
-done <<<"$selected"
-echo "Score: $score/$total"
+# -- The table: a line per exercise; under a failure, the first test that
+# failed (the others often follow from it) and the exercise's hint.
+jq -r "$runs"'
+	exercises as $ex
+	| ("chapter" | pad(8)) + ("exercise" | pad(41)) + "points  result",
+	  ($ex[] | (.chapter | pad(8)) + ("\(.title) (\(.name))" | pad(41))
+		+ ("\(if .passed then .points else 0 end)/\(.points)" | pad(8))
+		+ (if .passed then "pass" else "FAIL" end),
+		(select(.passed | not) | .failures[0]
+			| "\(.test): \(.message)" | split("\n")[:40][]
+			| "          " + .),
+		(select(.passed | not) | "          hint: \(.hint)")),
+	  "Score: \([$ex[] | select(.passed) | .points] | add // 0)/\([$ex[].points] | add // 0)"
+	' "$out/log/records.json"
 
 # -- JUnit XML: one testsuite per chapter, one testcase per test, with
 # classname CHAPTER.EXERCISE so that CI tools group them.
-jq -rs "$runs"'
+jq -r "$runs"'
 	def esc: @html;
+	def failures: map(select(.passed | not)) | length;
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-	"<testsuites name=\"make check\" tests=\"\(length)\" failures=\"\(map(select(.passed | not)) | length)\">",
+	"<testsuites name=\"make check\" tests=\"\(length)\" failures=\"\(failures)\">",
 	(runs(.chapter)[] |
-		"  <testsuite name=\"\(.[0].chapter | esc)\" tests=\"\(length)\" failures=\"\(map(select(.passed | not)) | length)\">",
+		"  <testsuite name=\"\(.[0].chapter | esc)\" tests=\"\(length)\" failures=\"\(failures)\">",
 		(.[] |
 			"    <testcase classname=\"\(.chapter | esc).\(.name | esc)\" name=\"\(.test | esc)\" time=\"\(.time)\">",
 			(select(.passed | not) |
 				"      <failure message=\"\(.message | split("\n")[0] | esc)\">\(.message | esc)</failure>"),
 			"    </testcase>"),
 		"  </testsuite>"),
-	"</testsuites>"' "$records" >"$out/junit.xml"
+	"</testsuites>"' "$out/log/records.json" >"$out/junit.xml"
 
 # -- Gradescope's results.json: one test per exercise, all or nothing.
-jq -s --arg output "Score: $score/$total" "$runs"'
-	[ runs(.name)[] | {
-		name: "\(.[0].chapter): \(.[0].title) (\(.[0].name))",
-		max_score: .[0].points,
-		score: (if all(.[]; .passed) then .[0].points else 0 end),
-		status: (if all(.[]; .passed) then "passed" else "failed" end),
-		output: ([.[] | select(.passed | not) | "\(.test): \(.message)"]
-			 | join("\n\n")),
+jq "$runs"'
+	[ exercises[] | {
+		name: "\(.chapter): \(.title) (\(.name))",
+		max_score: .points,
+		score: (if .passed then .points else 0 end),
+		status: (if .passed then "passed" else "failed" end),
+		output: ([.failures[] | "\(.test): \(.message)"] | join("\n\n")),
 		visibility: "visible" } ] as $tests
-	| { score: ([$tests[].score] | add // 0), output: $output,
-	    visibility: "visible", tests: $tests }' "$records" >"$out/results.json"
+	| { score: ([$tests[].score] | add // 0),
+	    output: "Score: \([$tests[].score] | add // 0)/\([$tests[].max_score] | add // 0)",
+	    visibility: "visible", tests: $tests }' \
+	"$out/log/records.json" >"$out/results.json"
 
-[ "$failed" -eq 0 ]
+jq -e 'all(.[]; .passed)' "$out/log/records.json" >/dev/null
