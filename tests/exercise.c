@@ -63,14 +63,12 @@ const char *ex_list(const struct run *r, const char *section, const char *key)
 
 void ex_expect_ran(const struct run *r, const char *see)
 {
-	if (r->timed_out)
-		cr_assert_fail("time limit: the program was still running after "
-			       "the sandbox's time limit and was stopped. Does "
-			       "it wait for something that never comes? It "
-			       "said:\n%s", ex_clean(r->err));
-	if (r->out_limited)
-		cr_assert_fail("output limit: the program printed too much and "
-			       "was stopped.");
+	const char *why = run_limit(r);
+
+	/* The limits first: a fork bomb or a memory hog ends killed by a
+	 * signal too, and the limit is what the student must hear of. */
+	if (why != NULL)
+		cr_assert_fail("%s It said:\n%s", ex_clean(why), ex_clean(r->err));
 	if (!r->observed)
 		cr_assert_fail("the sandbox did not see the program end; it "
 			       "said:\n%s", ex_clean(r->err));

@@ -1,16 +1,26 @@
 /*
  * observer.c: the sandbox's own witness, run as its first process.
  *
- *     usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]
+ *     usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]
  *
  * Prepares what a chapter's tests need to see from the outside, runs the
- * program under test, and reports the sandbox's state around it:
+ * program under test within limits, and reports the sandbox's state around
+ * it.  It runs as PID 1 of the sandbox (bwrap --as-pid-1): a signal sent to
+ * -1 from inside does not reach it, and every process the program leaves
+ * behind comes to it (watch.h).  The limits:
+ *
+ *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC)
+ *   --memory BYTES      give each process of the program at most BYTES of
+ *               address space (RLIMIT_AS)
+ *   --time-limit MS     stop the program and everything it started after
+ *               MS milliseconds
+ *
+ * The scenes:
  *
  *   --veth      create the interface pair veth-host / veth-peer
  *   --msgq      create a System V message queue with key 0x0b5e0001
  *   --rshared   make every mount shared, the way systemd boots a machine,
  *               so that a mount that leaks out of the program is seen
- *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC)
  *   --data DIR  make DIR holding a file "hello"; once the program has ended,
  *               report whether DIR can still be written to
  *   --check-file PATH   once the program has ended, report whether PATH
@@ -31,11 +41,17 @@
  *   --userns    start the program as root of a user namespace of its own,
  *               as `unshare --user --map-root-user` would
  *
- * Output: "== before" and its view (report.h), then the program's own output
- * (the probe prints "== inside" ... "== end inside"), "== during" with every
+ * Output: "== before" and its view (report.h), then "== output" and the
+ * program's own output (the probe prints "== inside" ... "== end inside";
+ * any other line of the program's that starts "== " is marked "| == ", so
+ * that only the observer's sections start so), "== during" with the probe's
+ * processes ("probe PID": those that run /box/probe's file) and every
  * process the program started, taken once the probe has printed its report,
- * "== after" with the view once the program has ended, and "== status exit N"
- * or "== status signal N".  "== during" also holds the sandbox's interfaces
+ * then "== output" again; "== leftover" and "task PID COMM" for each process
+ * still running once the program has ended (all are then killed), "== after"
+ * with the view once the program has ended, a line for each limit reached
+ * ("== limit time MS", "== limit processes PEAK", "== limit memory
+ * PEAK_KIB"), and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces
  * and addresses (report_net), and what --signal saw: "signal SIG stopped MS"
  * (it ended MS ms after) or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
@@ -69,10 +85,15 @@
 
 #include "die.h"
 #include "report.h"
+#include "watch.h"
 
 #define OBSERVER_MSGQ_KEY 0x0b5e0001
+#define PROBE "/box/probe"	/* where tests/sandbox.c puts the probe */
 
 extern char **environ;
+
+static struct limits limits;	/* --nproc, --memory, --time-limit */
+static int program_stdin = -1;	/* closed once the probe has reported */
 
 /* What the exercises' scenes ask for, besides the chapters' options. */
 static struct {
@@ -237,6 +258,7 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		if (dup2(in[0], STDIN_FILENO) == -1 ||
 		    dup2(out[1], STDOUT_FILENO) == -1)
 			die("dup2");
+		watch_limit_program(&limits);
 		if (extra.drop_caps)
 			drop_caps();
 		if (extra.userns)
@@ -251,43 +273,77 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 	return pid;
 }
 
-/* Copies the program's output to ours until it ends; once the probe says
- * "== end inside", reports the running processes and closes the program's
- * stdin, which lets a holding probe exit.  Returns the wait status. */
-static int relay(pid_t pid, int to_stdin, int from_stdout)
+/* Passes a line of the program's output on, marking one that would pass for
+ * a section of ours.  Once the probe says "== end inside", reports the
+ * probe and the running processes, and closes the program's stdin, which
+ * lets a holding probe exit. */
+static void relay_line(struct watch *w, char *line)
 {
 	static const char marker[] = "== end inside\n";
-	FILE *in = fdopen(from_stdout, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int status;
 
-	if (in == NULL)
-		die("fdopen");
-	while (getline(&line, &cap, in) != -1) {
-		fputs(line, stdout);
-		if (to_stdin != -1 && strcmp(line, marker) == 0) {
-			printf("== during\n");
-			report_tasks(stdout, pid);
-			report_net(stdout);
-			if (extra.signal != 0)
-				signal_program(pid);
-			fflush(stdout);
-			close(to_stdin);
-			to_stdin = -1;
-		}
-	}
-	/* A program that leaves a process behind holding the pipe gets here
-	 * only when that process ends too; the sandbox's time limit ends it. */
-	free(line);
-	fclose(in);
-	if (to_stdin != -1)
-		close(to_stdin);
+	if (strncmp(line, "== ", 3) == 0 && strcmp(line, marker) != 0 &&
+	    strcmp(line, "== inside\n") != 0)
+		fputs("| ", stdout);
+	fputs(line, stdout);
+	if (program_stdin == -1 || strcmp(line, marker) != 0)
+		return;
+	printf("== during\n");
+	watch_report_probes(stdout);
+	report_tasks(stdout, w->pid);
+	report_net(stdout);
+	if (extra.signal != 0)
+		signal_program(w->pid);
 	if (extra.reaped)
-		return extra.status;
-	if (waitpid(pid, &status, 0) == -1)
-		die("waitpid %d", pid);
-	return status;
+		watch_ended(w, extra.status);
+	printf("== output\n");
+	fflush(stdout);
+	close(program_stdin);
+	program_stdin = -1;
+}
+
+/* Runs the program to its end or its time limit, relaying its output; then
+ * reports what it left running, and kills that and everything else.
+ * Returns what it saw. */
+static struct watch relay(pid_t pid, int from_stdout)
+{
+	struct watch w = { .pid = pid, .on_line = relay_line };
+	char *leftovers = NULL;
+	size_t size = 0;
+	FILE *list;
+
+	watch_run(&w, from_stdout, &limits);
+	if (!w.timed_out) {
+		list = open_memstream(&leftovers, &size);
+		if (list == NULL)
+			die("open_memstream");
+		if (watch_report_leftovers(list, &w) > 0) {
+			fclose(list);
+			printf("== leftover\n%s", leftovers);
+		} else {
+			fclose(list);
+		}
+		free(leftovers);
+	}
+	watch_end_all(&w);
+	close(from_stdout);
+	if (program_stdin != -1)
+		close(program_stdin);
+	return w;
+}
+
+/* Prints a line for each limit the run reached.  A fork bomb meets the
+ * process limit long before the time limit stops it; a program whose
+ * malloc() failed at the address-space limit has grown close to it. */
+static void report_limits(const struct watch *w)
+{
+	long peak_kib = watch_peak_rss_kib();
+
+	if (w->timed_out)
+		printf("== limit time %ld\n", limits.time_ms);
+	if (limits.nproc > 0 && w->peak_tasks >= limits.nproc - 16)
+		printf("== limit processes %ld\n", w->peak_tasks);
+	if (limits.memory > 0 && peak_kib >= limits.memory / 2048)
+		printf("== limit memory %ld\n", peak_kib);
 }
 
 int main(int argc, char *argv[])
@@ -297,6 +353,8 @@ int main(int argc, char *argv[])
 		{ "msgq", no_argument, NULL, 'q' },
 		{ "rshared", no_argument, NULL, 'r' },
 		{ "nproc", required_argument, NULL, 'n' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "time-limit", required_argument, NULL, 't' },
 		{ "data", required_argument, NULL, 'D' },
 		{ "check-file", required_argument, NULL, 'F' },
 		{ "mqueue", no_argument, NULL, 'Q' },
@@ -310,8 +368,8 @@ int main(int argc, char *argv[])
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
 				"veth", "peer", "name", "veth-peer", NULL };
 	int want_veth = 0, want_msgq = 0, want_rshared = 0, opt;
-	long nproc = 0;
-	int to_stdin, from_stdout, status;
+	int from_stdout;
+	struct watch w;
 	pid_t pid;
 
 	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
@@ -319,7 +377,9 @@ int main(int argc, char *argv[])
 		case 'v': want_veth = 1; break;
 		case 'q': want_msgq = 1; break;
 		case 'r': want_rshared = 1; break;
-		case 'n': nproc = atol(optarg); break;
+		case 'n': limits.nproc = atol(optarg); break;
+		case 'm': limits.memory = atol(optarg); break;
+		case 't': limits.time_ms = atol(optarg); break;
 		case 'D': extra.data = optarg; break;
 		case 'F':
 			if (extra.nfiles < 8)
@@ -333,23 +393,14 @@ int main(int argc, char *argv[])
 		case 'R': extra.ro_root = 1; break;
 		case 'M': extra.mask_proc = 1; break;
 		case 'U': extra.userns = 1; break;
-		default: die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
+		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
 	if (optind == argc)
-		die_msg("usage: observer [--nproc N] [--veth] [--msgq] [--rshared] -- PROGRAM [ARG...]");
+		die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 
-	/* The count is kept per user in each user namespace, and a namespace's
-	 * processes count against its creator's limit too: set here, it bounds
-	 * the sandbox whether the uid outside is a spare one or the caller's,
-	 * whose other processes it does not count. */
-	if (nproc > 0) {
-		struct rlimit limit = { (rlim_t)nproc, (rlim_t)nproc };
-
-		if (setrlimit(RLIMIT_NPROC, &limit) == -1)
-			die("setrlimit RLIMIT_NPROC %ld", nproc);
-	}
-
+	watch_init(PROBE);
+	watch_limit_sandbox(&limits);
 	prepare_extra();
 	if (want_veth)
 		run(veth);
@@ -368,16 +419,18 @@ int main(int argc, char *argv[])
 
 	printf("== before\n");
 	report_view(stdout);
+	printf("== output\n");
 
-	pid = start(&argv[optind], &to_stdin, &from_stdout);
-	status = relay(pid, to_stdin, from_stdout);
+	pid = start(&argv[optind], &program_stdin, &from_stdout);
+	w = relay(pid, from_stdout);
 
 	printf("== after\n");
 	report_view(stdout);
 	report_extra();
-	if (WIFSIGNALED(status))
-		printf("== status signal %d\n", WTERMSIG(status));
+	report_limits(&w);
+	if (WIFSIGNALED(w.status))
+		printf("== status signal %d\n", WTERMSIG(w.status));
 	else
-		printf("== status exit %d\n", WEXITSTATUS(status));
+		printf("== status exit %d\n", WEXITSTATUS(w.status));
 	return 0;
 }

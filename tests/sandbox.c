@@ -30,9 +30,11 @@
 #endif
 
 enum {
+	TIME_LIMIT_MS = 4000,		/* the program, as the observer counts */
 	TIMEOUT_MS = 5000,		/* a whole run, sandbox included */
 	OUTPUT_LIMIT = 1 << 20,		/* bytes, on stdout and on stderr */
 	NPROC_LIMIT = 256,		/* processes in the sandbox */
+	MEMORY_LIMIT = 256 << 20,	/* bytes of address space a process */
 	MAX_ARGS = 160,
 };
 
@@ -99,13 +101,15 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 	};
-	static char nproc[16];
+	static char nproc[16], memory[16], time_limit[16];
 
 	snprintf(nproc, sizeof(nproc), "%d", NPROC_LIMIT);
+	snprintf(memory, sizeof(memory), "%d", MEMORY_LIMIT);
+	snprintf(time_limit, sizeof(time_limit), "%d", TIME_LIMIT_MS);
 
 	push(a, "bwrap", "--unshare-user", "--uid", "0", "--gid", "0",
 	     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-ipc",
-	     "--unshare-cgroup-try", "--hostname", "sandbox",
+	     "--unshare-cgroup-try", "--hostname", "sandbox", "--as-pid-1",
 	     "--die-with-parent", "--new-session", "--cap-add", "ALL",
 	     "--clearenv", "--setenv", "PATH", "/usr/sbin:/usr/bin:/sbin:/bin",
 	     "--setenv", "HOME", "/tmp", "--setenv", "LC_ALL", "C",
@@ -117,7 +121,8 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	     "--perms", "0755", "--file", fds[0], "/box/observer",
 	     "--perms", "0755", "--file", fds[1], "/box/probe",
 	     "--perms", "0755", "--file", fds[2], box_program,
-	     "/box/observer", "--nproc", nproc, NULL);
+	     "/box/observer", "--nproc", nproc, "--memory", memory,
+	     "--time-limit", time_limit, NULL);
 	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
 		push(a, scene[i], NULL);
 	push(a, "--", box_program, NULL);
@@ -293,6 +298,12 @@ static void parse(struct run *r)
 			else if (sscanf(section, "status exit %d", &r->exit_code) == 1 ||
 				 sscanf(section, "status signal %d", &r->signal) == 1)
 				r->observed = true;
+			else if (strncmp(section, "limit time ", 11) == 0)
+				r->timed_out = true;
+			else if (sscanf(section, "limit processes %ld",
+					&r->nproc_peak) != 1)
+				sscanf(section, "limit memory %ld",
+				       &r->memory_peak_kib);
 			continue;
 		}
 		if (r->nlines == cap) {
@@ -343,6 +354,15 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		close(fds[i]);
 	collect(r, pid, out[0], err[0]);
 	parse(r);
+	r->leftovers = run_count(r, "leftover", "task");
+	/* A probe that holds runs while the observer looks: a report with no
+	 * probe running was printed by something else. */
+	for (int i = 0; args != NULL && args[i] != NULL; i++)
+		if (strcmp(args[i], "--hold") == 0 && r->probed &&
+		    run_count(r, "during", "probe") == 0) {
+			r->probed = false;
+			r->forged = true;
+		}
 	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125)
 		cr_assert_fail("sandbox: could not start bubblewrap (`make doctor` says "
 			       "why):\n%s", r->err);
@@ -371,21 +391,72 @@ const char *run_get(const struct run *r, const char *section, const char *key)
 	return NULL;
 }
 
+const char *run_limit(const struct run *r)
+{
+	char *why = NULL;
+	int rc = 0;
+
+	if (r->nproc_peak > 0)
+		rc = asprintf(&why, "process limit: the program kept starting "
+			      "processes, %ld at once, up to the sandbox's limit "
+			      "of %d, and was stopped. Does a loop call fork() "
+			      "without end?", r->nproc_peak, NPROC_LIMIT);
+	else if (r->memory_peak_kib > 0)
+		rc = asprintf(&why, "memory limit: the program grew to %ld MiB, "
+			      "up to the sandbox's limit of %d MiB a process, "
+			      "where malloc() returns NULL. Does a loop allocate "
+			      "without end?", r->memory_peak_kib / 1024,
+			      MEMORY_LIMIT >> 20);
+	else if (r->out_limited)
+		rc = asprintf(&why, "output limit: the program printed more "
+			      "than %d KiB and was stopped. Does a loop print "
+			      "without end?", OUTPUT_LIMIT >> 10);
+	else if (r->timed_out)
+		rc = asprintf(&why, "time limit: the program was still running "
+			      "after %d s and was stopped. Does it wait for "
+			      "something that never comes, or loop without "
+			      "end?", TIME_LIMIT_MS / 1000);
+	else if (r->forged)
+		rc = asprintf(&why, "not isolated: the report came from the "
+			      "program itself; the command it was given (the "
+			      "probe) never ran.");
+	else if (r->leftovers > 0)
+		rc = asprintf(&why, "left a process behind: %s still ran after "
+			      "the program ended, and was killed. A program "
+			      "must wait for every process it starts.",
+			      run_list(r, "leftover", "task"));
+	if (rc == -1)
+		cr_assert_fail("asprintf: out of memory");
+	return why;
+}
+
 void expect_probe_ran(const struct run *r)
 {
-	if (r->timed_out)
-		cr_assert_fail("the run took longer than %d s and was stopped; "
-			       "its stderr:\n%s", TIMEOUT_MS / 1000, r->err);
-	if (r->out_limited)
-		cr_assert_fail("the run printed more than %d bytes and was "
-			       "stopped", OUTPUT_LIMIT);
+	const char *why = run_limit(r);
+
+	if (why != NULL)
+		cr_assert_fail("%s Its stderr:\n%s", why, r->err);
 	if (!r->observed)
 		cr_assert_fail("the sandbox did not finish its report; "
 			       "its stderr:\n%s", r->err);
+	if (!r->probed && r->signal != 0)
+		cr_assert_fail("the program was killed by signal %d (%s) before "
+			       "its command reported; its stderr:\n%s", r->signal,
+			       strsignal(r->signal), r->err);
 	if (!r->probed)
-		cr_assert_fail("the program did not run its command (exit %d, "
-			       "signal %d); its stderr:\n%s", r->exit_code,
-			       r->signal, r->err);
+		cr_assert_fail("the program did not run its command (exit %d); "
+			       "its stderr:\n%s", r->exit_code, r->err);
+}
+
+const char *run_probe_ns(const struct run *r, const char *type)
+{
+	const char *probe = run_get(r, "during", "probe");
+	char key[64];
+
+	if (probe == NULL)
+		return NULL;
+	snprintf(key, sizeof(key), "taskns %s %s", probe, type);
+	return run_get(r, "during", key);
 }
 
 void expect_new_namespace(const struct run *r, const char *type,
@@ -395,7 +466,7 @@ void expect_new_namespace(const struct run *r, const char *type,
 	const char *inside, *outside;
 
 	snprintf(key, sizeof(key), "ns %s", type);
-	inside = run_get(r, "inside", key);
+	inside = run_probe_ns(r, type);
 	outside = run_get(r, "before", key);
 	cr_expect(inside != NULL && outside != NULL &&
 		  strcmp(inside, outside) != 0,

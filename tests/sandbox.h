@@ -8,7 +8,7 @@
  * read-only, its own /proc, /dev and /tmp.  Inside, the observer (observer.c)
  * prepares the scene and runs the program, usually with the probe as its
  * command.  Time, processes, memory and output are limited; everything the
- * run started dies with it.
+ * run started dies with it.  DEVELOPERS.md tells how the layers fit.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -25,7 +25,12 @@ struct run {
 	int exit_code;		/* the program's, from "== status": 0-255, */
 	int signal;		/* or the signal that killed it, else 0 */
 	bool observed;		/* the observer reported the program's end */
-	bool probed;		/* the probe printed its whole report */
+	bool probed;		/* the probe printed its whole report (with
+				 * --hold: and the observer saw it run) */
+	bool forged;		/* a report came, but no probe ran */
+	long nproc_peak;	/* the process limit was reached: the peak, */
+	long memory_peak_kib;	/* the memory limit: the largest size seen */
+	int leftovers;		/* processes still running after the program */
 	size_t nlines;		/* out, split into lines, each tagged */
 	struct run_line {	/* with the section it is in */
 		const char *section;
@@ -48,12 +53,23 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
  * "inside", "during", "after"), or NULL. */
 const char *run_get(const struct run *r, const char *section, const char *key);
 
+/* Returns why the run broke the sandbox's rules, in words for a student:
+ * the time, process, memory or output limit, a process left behind, or a
+ * report the program printed itself; NULL if it broke none. */
+const char *run_limit(const struct run *r);
+
 /* Fails the test, with the program's stderr, unless the observer saw the
- * program end and the probe print its whole report inside it. */
+ * program end within the sandbox's rules (run_limit) and the probe print
+ * its whole report inside it. */
 void expect_probe_ran(const struct run *r);
 
-/* Fails the test unless the probe's namespace of type ("net", "mnt", ...)
- * differs from the observer's; see names the chapter section to read. */
+/* Returns the inode of the probe's namespace of type ("net", "mnt", ...) as
+ * the observer saw it (not as the probe said), or NULL. */
+const char *run_probe_ns(const struct run *r, const char *type);
+
+/* Fails the test unless the probe's namespace of type ("net", "mnt", ...),
+ * as the observer saw it, differs from the observer's; see names the
+ * chapter section to read. */
 void expect_new_namespace(const struct run *r, const char *type,
 			  const char *see);
 

@@ -28,7 +28,7 @@ $(T)/%.o: common/%.c | $(B)/setup.stamp
 $(T)/probe: $(T)/probe.o $(T)/report.o
 	$(CC) -o $@ $^
 
-$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/die.o
+$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/die.o
 	$(CC) -o $@ $^
 
 $(T)/test-%: $(T)/test-%.o $(T)/sandbox.o

@@ -1,0 +1,339 @@
+/*
+ * watch.c: keep the program under test within its limits (see watch.h).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "die.h"
+#include "watch.h"
+
+enum {
+	SAMPLE_MS = 50,		/* how often the tasks are counted */
+	HOLD_GRACE_MS = 200,	/* how long stdout may outlive the program */
+	LEFTOVER_GRACE_MS = 100,	/* how long the rest may take to end */
+	LINE_MAX_BYTES = 65536,	/* a longer line is passed on in pieces */
+	DRAIN_MAX_BYTES = 1 << 20,	/* read after the end, at most */
+};
+
+static int proc_fd = -1;	/* /proc, as it was before the program ran */
+static struct stat probe_file;	/* the probe's binary */
+static bool probe_known;
+
+void watch_init(const char *probe)
+{
+	proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd == -1)
+		die("open /proc");
+	probe_known = stat(probe, &probe_file) == 0;
+}
+
+void watch_limit_sandbox(const struct limits *l)
+{
+	/* The count is kept per user in each user namespace, and a
+	 * namespace's processes count against its creator's limit too: set
+	 * here, it bounds the sandbox whether the uid outside is a spare one
+	 * or the caller's, whose other processes it does not count. */
+	struct rlimit nproc = { (rlim_t)l->nproc, (rlim_t)l->nproc };
+
+	if (l->nproc > 0 && setrlimit(RLIMIT_NPROC, &nproc) == -1)
+		die("setrlimit RLIMIT_NPROC %ld", l->nproc);
+}
+
+void watch_limit_program(const struct limits *l)
+{
+	/* Address space, not resident memory: the one limit every kernel
+	 * enforces without a cgroup.  A program past it sees malloc() fail. */
+	struct rlimit as = { (rlim_t)l->memory, (rlim_t)l->memory };
+
+	if (l->memory > 0 && setrlimit(RLIMIT_AS, &as) == -1)
+		die("setrlimit RLIMIT_AS %ld", l->memory);
+}
+
+long long watch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+void watch_ended(struct watch *w, int status)
+{
+	w->status = status;
+	w->ended = true;
+	w->ended_at = watch_now();
+}
+
+/* Reaps every child that has ended; notes the program's end. */
+static void reap(struct watch *w)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (pid == w->pid)
+			watch_ended(w, status);
+}
+
+/* Opens /proc afresh (a directory stream cannot be rewound safely across
+ * processes coming and going); returns NULL if it cannot. */
+static DIR *open_proc(void)
+{
+	int fd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd == -1 ? NULL : fdopendir(fd);
+
+	if (dir == NULL && fd != -1)
+		close(fd);
+	return dir;
+}
+
+/* Returns the pid named by a /proc entry, or 0 if it names none or us. */
+static pid_t entry_pid(const struct dirent *d)
+{
+	char *end;
+	long pid = strtol(d->d_name, &end, 10);
+
+	return *end == '\0' && pid > 0 && pid != getpid() ? (pid_t)pid : 0;
+}
+
+/* Reads the first line of /proc/PID/NAME into buf; returns 0, or -1. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/%s", pid, name);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Returns the number of tasks (threads) in the sandbox, but ours. */
+static long count_tasks(void)
+{
+	DIR *dir = open_proc();
+	struct dirent *d;
+	char stat[512], *end;
+	long tasks = 0, threads;
+	pid_t pid;
+
+	if (dir == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0)
+			continue;
+		/* "PID (COMM) STATE" and 16 more fields, then num_threads. */
+		threads = 1;
+		if (read_proc(pid, "stat", stat, sizeof(stat)) == 0 &&
+		    (end = strrchr(stat, ')')) != NULL)
+			sscanf(end + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u"
+			       " %*u %*u %*u %*d %*d %*d %*d %ld", &threads);
+		tasks += threads;
+	}
+	closedir(dir);
+	return tasks;
+}
+
+/* Passes each whole line in buf[0..*len) to on_line, newline included, and
+ * keeps the rest; at end of file (eof) the rest is passed on too.  A line
+ * longer than LINE_MAX_BYTES is passed on in pieces. */
+static void split(struct watch *w, char *buf, size_t *len, bool eof)
+{
+	char line[LINE_MAX_BYTES + 2];
+	size_t at = 0;
+
+	while (at < *len) {
+		char *nl = memchr(buf + at, '\n', *len - at);
+		size_t n = nl != NULL ? (size_t)(nl - (buf + at)) + 1 : *len - at;
+
+		if (nl == NULL && !eof && n < LINE_MAX_BYTES)
+			break;
+		if (n > LINE_MAX_BYTES)
+			n = LINE_MAX_BYTES;
+		memcpy(line, buf + at, n);
+		at += n;
+		if (line[n - 1] != '\n')
+			line[n++] = '\n';
+		line[n] = '\0';
+		/* A NUL would cut the line short: make it visible instead. */
+		for (size_t i = 0; i + 1 < n; i++)
+			if (line[i] == '\0')
+				line[i] = '?';
+		w->on_line(w, line);
+	}
+	memmove(buf, buf + at, *len - at);
+	*len -= at;
+}
+
+void watch_run(struct watch *w, int from_stdout, const struct limits *l)
+{
+	static char buf[2 * LINE_MAX_BYTES];
+	long long now, deadline = l->time_ms > 0 ? watch_now() + l->time_ms
+						    : LLONG_MAX, sampled = 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	bool open_out = true;
+	size_t len = 0;
+
+	for (;;) {
+		reap(w);
+		now = watch_now();
+		if (w->ended && !open_out)
+			break;
+		if (w->ended && now - w->ended_at >= HOLD_GRACE_MS) {
+			w->held = true;
+			break;
+		}
+		if (now >= deadline) {
+			w->timed_out = true;
+			break;
+		}
+		if (now - sampled >= SAMPLE_MS) {
+			long tasks = count_tasks();
+
+			if (tasks > w->peak_tasks)
+				w->peak_tasks = tasks;
+			sampled = now;
+		}
+
+		/* Wake for output, for the program's end (a pidfd, where the
+		 * kernel has them; otherwise a short nap), or to sample. */
+		long long wait = SAMPLE_MS;
+		struct pollfd p[2];
+		nfds_t n = 0;
+
+		if (deadline - now < wait)
+			wait = deadline - now;
+		if (w->ended && w->ended_at + HOLD_GRACE_MS - now < wait)
+			wait = w->ended_at + HOLD_GRACE_MS - now;
+		if (pidfd == -1 && !w->ended && wait > 10)
+			wait = 10;
+		if (open_out)
+			p[n++] = (struct pollfd){ from_stdout, POLLIN, 0 };
+		if (pidfd != -1 && !w->ended)
+			p[n++] = (struct pollfd){ pidfd, POLLIN, 0 };
+		if (poll(p, n, (int)wait) == -1 && errno != EINTR)
+			die("poll");
+		if (open_out && p[0].revents != 0) {
+			ssize_t got = read(from_stdout, buf + len,
+					   sizeof(buf) - len);
+
+			if (got > 0) {
+				len += (size_t)got;
+				split(w, buf, &len, false);
+			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+				open_out = false;
+			}
+		}
+	}
+
+	/* What is already written is passed on (up to DRAIN_MAX_BYTES, for a
+	 * writer that never stops); no more is waited for. */
+	if (open_out && fcntl(from_stdout, F_SETFL, O_NONBLOCK) != -1) {
+		size_t drained = 0;
+		ssize_t got;
+
+		while (drained < DRAIN_MAX_BYTES &&
+		       (got = read(from_stdout, buf + len, sizeof(buf) - len)) > 0) {
+			drained += (size_t)got;
+			len += (size_t)got;
+			split(w, buf, &len, false);
+		}
+	}
+	split(w, buf, &len, true);
+	if (pidfd != -1)
+		close(pidfd);
+}
+
+void watch_report_probes(FILE *out)
+{
+	DIR *dir = probe_known ? open_proc() : NULL;
+	struct dirent *d;
+	char path[64];
+	struct stat st;
+	pid_t pid;
+
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0)
+			continue;
+		snprintf(path, sizeof(path), "%d/exe", pid);
+		if (fstatat(proc_fd, path, &st, 0) == 0 &&
+		    st.st_dev == probe_file.st_dev &&
+		    st.st_ino == probe_file.st_ino)
+			fprintf(out, "probe %d\n", pid);
+	}
+	closedir(dir);
+}
+
+int watch_report_leftovers(FILE *out, struct watch *w)
+{
+	long long until = watch_now() + LEFTOVER_GRACE_MS;
+	DIR *dir;
+	struct dirent *d;
+	char comm[64];
+	int n = 0;
+	pid_t pid;
+
+	while (count_tasks() > 0 && watch_now() < until) {
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+		reap(w);
+	}
+	dir = open_proc();
+	if (dir == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0 ||
+		    read_proc(pid, "comm", comm, sizeof(comm)) == -1)
+			continue;
+		fprintf(out, "task %d %s\n", pid, comm);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+void watch_end_all(struct watch *w)
+{
+	int status;
+	pid_t pid;
+
+	/* From PID 1, -1 is everyone else in the namespace, nested ones too;
+	 * no process can be created while the kernel walks the list. */
+	if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
+		die("kill -1 SIGKILL");
+	while ((pid = waitpid(-1, &status, 0)) != -1 || errno == EINTR)
+		if (pid == w->pid)
+			watch_ended(w, status);
+}
+
+long watch_peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) == -1)
+		return 0;
+	return ru.ru_maxrss;
+}

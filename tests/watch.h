@@ -1,0 +1,76 @@
+/*
+ * watch.h: the observer's half of the safety net: it keeps the program under
+ * test within the sandbox's limits, and finds what the program leaves behind.
+ *
+ * The observer runs as PID 1 of the sandbox's PID namespace, so every
+ * process the program starts, orphans included, is its descendant, a signal
+ * sent to -1 from inside cannot reach it, and kill(-1, SIGKILL) from it ends
+ * everything else.  See DEVELOPERS.md for the layers around it.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* What one run may use, from the observer's options; 0 means no limit. */
+struct limits {
+	long nproc;		/* processes and threads in the sandbox */
+	long memory;		/* bytes of address space, per process */
+	long time_ms;		/* wall-clock time of the program */
+};
+
+/* One program being watched. */
+struct watch {
+	pid_t pid;		/* the program */
+	int status;		/* its wait status, once ended */
+	bool ended;		/* reaped */
+	long long ended_at;	/* when, in ms on the monotonic clock */
+	bool timed_out;		/* still running at the time limit */
+	bool held;		/* ended, but something else kept its stdout */
+	long peak_tasks;	/* the most tasks seen at once in the sandbox */
+	/* Called with each line of the program's stdout, newline included. */
+	void (*on_line)(struct watch *w, char *line);
+};
+
+/* Opens /proc for later (the program may unmount it) and remembers the file
+ * at probe, to know the probe's processes by; dies if /proc cannot be read. */
+void watch_init(const char *probe);
+
+/* Sets RLIMIT_NPROC for the sandbox, the caller included; dies on failure. */
+void watch_limit_sandbox(const struct limits *l);
+
+/* In the program's process, before it execs: sets RLIMIT_AS; dies on failure. */
+void watch_limit_program(const struct limits *l);
+
+/* Returns milliseconds on the monotonic clock. */
+long long watch_now(void);
+
+/* Records that the program ended with status (when something other than
+ * watch_run reaped it). */
+void watch_ended(struct watch *w, int status);
+
+/* Passes the program's stdout, line by line, to w->on_line until the
+ * program has ended and its stdout is closed, or the time limit passes, or
+ * the program has ended but something else still holds its stdout; reaps
+ * whatever ends meanwhile and samples the number of tasks. */
+void watch_run(struct watch *w, int from_stdout, const struct limits *l);
+
+/* Prints "probe PID" for each process that runs the probe's file. */
+void watch_report_probes(FILE *out);
+
+/* Gives what the program left running a moment to end, then prints
+ * "task PID COMM" for each process still there but the caller; returns how
+ * many it printed. */
+int watch_report_leftovers(FILE *out, struct watch *w);
+
+/* Kills every other process in the PID namespace and reaps them all, the
+ * program too if it has not ended. */
+void watch_end_all(struct watch *w);
+
+/* Returns the largest resident size, in KiB, of any process reaped so far
+ * (itself or its descendants). */
+long watch_peak_rss_kib(void);
+
+#endif
