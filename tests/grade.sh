@@ -141,10 +141,12 @@ clean() {
 }
 
 # first_observation: from Criterion's failure text on stdin, the first
-# assertion's message, without its "file.c:LINE: " prefix.
+# assertion's message, without its "file.c:LINE: " prefix nor the indent
+# Criterion gives the lines after the first.
 first_observation() {
 	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { exit }
-	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); print }' | sed '/^[[:space:]]*$/d'
+	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); sub(/^        /, ""); print }' |
+		sed '/^[[:space:]]*$/d'
 }
 
 # Records, one per test, of nine fields each ended by a NUL: chapter, name,
