@@ -16,9 +16,9 @@ grade-harness: $(TEST_TOOLS) $(EX_SUITES)
 WORK ?= chapters
 CHAPTER ?=
 GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' tests/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
-HARNESS_FAILED = echo "check: cannot grade: the test harness did not build \
-(its errors are above): a fault of the workbook, not of the exercises; \
-\`make test\` shows more" >&2
+HARNESS_FAILED = echo "check: cannot grade: the test harness did not build; \
+the reason is above: a missing package (install it as said), or a fault of \
+the workbook, not of the exercises (\`make test\` shows more)" >&2
 
 # GNU make ends with status 2 whenever a recipe fails, and with 1 only in
 # question mode (-q); make check must end with the grader's own status: 0

@@ -22,9 +22,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 list="$here/exercises.tsv"
 export LC_ALL=C	# plain ASCII quotes from the compiler, in every report
 
-# cannot MESSAGE...: says why grading is impossible, and exits 2.
+# cannot LINE...: says why grading is impossible, and how to fix it, on
+# stderr; exits 2.
 cannot() {
-	printf 'check: cannot grade: %s\n' "$@" >&2
+	printf 'check: cannot grade: %s\n' "$1" >&2
+	shift
+	[ $# -eq 0 ] || printf '  %s\n' "$@" >&2
 	exit 2
 }
 
@@ -89,7 +92,7 @@ if ! why=$("${as_user[@]}" bwrap --unshare-all --ro-bind / / --proc /proc \
 		"Every test runs in bubblewrap, which needs unprivileged user namespaces:" \
 		"\`sysctl user.max_user_namespaces\` must be above 0 (and, on Ubuntu 24.04," \
 		"\`sysctl kernel.apparmor_restrict_unprivileged_userns=0\`); in a container," \
-		"start it with --privileged, or work in \`make lab\`."
+		"start it with --privileged, or work in \`make lab\`. \`make doctor\` says more."
 fi
 
 rm -rf "${out:?}/bin" "$out/log" "$out/xml"
