@@ -7,8 +7,9 @@
 # docker or podman works as installed):
 #  - podman, runc and debootstrap from Debian;
 #  - /etc/containers/containers.conf: runc, because crun refuses this VM's
-#    hybrid cgroup layout, and ulimits that podman can set without the
-#    CAP_SYS_RESOURCE the VM withholds;
+#    hybrid cgroup layout; ulimits that podman can set without the
+#    CAP_SYS_RESOURCE the VM withholds; and no network for containers unless
+#    asked, so that a plain `make lab` here adds no bridge to the machine;
 #  - a debian:bookworm base image: there is no registry to pull it from, so
 #    it is made with debootstrap from deb.debian.org and imported, once.
 # The image is built on the host's network (apt downloads; no bridge or
@@ -79,6 +80,7 @@ need podman runc debootstrap uidmap
 
 wanted=$(printf '%s\n' '[containers]' \
 	'default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]' \
+	'netns = "none"' \
 	'[engine]' 'runtime = "runc"')
 if [ "$(cat "$conf" 2>/dev/null)" != "$wanted" ]; then
 	say "writing $conf"

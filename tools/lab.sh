@@ -10,7 +10,8 @@
 #   --which   print the engine and the image name, and stop
 # Environment: LAB_ENGINE (docker or podman; default: docker if its engine
 # answers, else podman); LAB_BUILD_OPTS and LAB_RUN_OPTS, extra options for
-# the engine's build and run (split on spaces).
+# the engine's build and run (split on spaces; LAB_BUILD_OPTS, even empty,
+# replaces the --network=host a rootful podman builds with).
 #
 # Runs under the bash of macOS (3.2) too: no mapfile, no empty "${a[@]}".
 set -euo pipefail
@@ -69,6 +70,12 @@ build() {
 	local engine=$1 image=$2 old opt
 	local args=(build --tag "$image" --file "$root/Dockerfile")
 	"$engine" image inspect "$image" >/dev/null 2>&1 && return 0
+	# Rootful podman would add a bridge and NAT rules to the host only so
+	# that apt can download; the host's own network downloads the same and
+	# leaves the machine's network as it was.
+	if [ -z "${LAB_BUILD_OPTS+set}" ] && [ "$engine" = podman ] && [ "$(id -u)" = 0 ]; then
+		args+=(--network=host)
+	fi
 	for opt in ${LAB_BUILD_OPTS:-}; do args+=("$opt"); done
 	echo "lab: building the image $image with $engine (once; a few minutes)" >&2
 	"$engine" "${args[@]}" "$root" || die "$engine could not build $image from $root/Dockerfile"
