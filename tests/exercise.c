@@ -89,8 +89,9 @@ bool ex_new_namespace(const struct run *r, const char *type)
 	char key[32];
 	const char *inside, *outside;
 
+	/* As the observer saw the probe: a program can print any report. */
 	snprintf(key, sizeof(key), "ns %s", type);
-	inside = run_get(r, "inside", key);
+	inside = run_probe_ns(r, type);
 	outside = run_get(r, "before", key);
 	return inside != NULL && outside != NULL && strcmp(inside, outside) != 0;
 }
@@ -104,6 +105,18 @@ int ex_count(const struct run *r, const char *section, const char *prefix)
 		n += strcmp(r->lines[i].section, section) == 0 &&
 		     strncmp(r->lines[i].text, prefix, k) == 0;
 	return n;
+}
+
+/* Returns how many of the first n lines of the run are line, in section. */
+static size_t occurrences(const struct run *r, const char *section,
+			  const char *line, size_t n)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n && i < r->nlines; i++)
+		count += strcmp(r->lines[i].section, section) == 0 &&
+			 strcmp(r->lines[i].text, line) == 0;
+	return count;
 }
 
 const char *ex_added(const struct run *r, const char *key)
@@ -120,7 +133,8 @@ const char *ex_added(const struct run *r, const char *key)
 
 		if (strcmp(r->lines[i].section, "after") == 0 &&
 		    strncmp(line, key, k) == 0 && line[k] == ' ' &&
-		    !run_has(r, "before", line)) {
+		    occurrences(r, "after", line, i + 1) >
+		    occurrences(r, "before", line, r->nlines)) {
 			fprintf(f, "%s%s", sep, line + k + 1);
 			sep = ", ";
 		}

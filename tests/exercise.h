@@ -36,8 +36,9 @@ const char *ex_list(const struct run *r, const char *section, const char *key);
 /* Returns how many lines of section start with prefix. */
 int ex_count(const struct run *r, const char *section, const char *prefix);
 
-/* Returns the lines "KEY ..." of section "after" that "before" lacks,
- * joined and cleaned; "nothing" if none. */
+/* Returns the lines "KEY ..." of section "after" that "before" lacks (a
+ * line "after" holds more often than "before", as a mount on a mount, counts
+ * too), joined and cleaned; "nothing" if none. */
 const char *ex_added(const struct run *r, const char *key);
 
 /* Returns true if the probe ran in a namespace of type ("net", "mnt"...)

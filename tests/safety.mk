@@ -42,3 +42,10 @@ $(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
 
 $(T)/badinput/%: $(T)/badinput/%.c
 	$(CC) $(CFLAGS) -o $@ $<
+
+# Hostile and broken submissions, graded by tests/grade.sh beside the
+# reference solutions, inside an outer guard (tests/hostile.sh).
+TEST_STEPS += test-hostile
+.PHONY: test-hostile
+test-hostile: grade-harness
+	tests/hostile.sh $(B)

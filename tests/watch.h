@@ -41,7 +41,8 @@ void watch_init(const char *probe);
 /* Sets RLIMIT_NPROC for the sandbox, the caller included; dies on failure. */
 void watch_limit_sandbox(const struct limits *l);
 
-/* In the program's process, before it execs: sets RLIMIT_AS; dies on failure. */
+/* In the program's process, before it execs: sets RLIMIT_AS and a lower
+ * priority (nice 10); dies on failure. */
 void watch_limit_program(const struct limits *l);
 
 /* Returns milliseconds on the monotonic clock. */

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# hostile.sh: hostile and broken submissions, graded like any other and next
+# to well-behaved ones; the machine must be as it was afterwards.
+#
+#     usage: tests/hostile.sh BUILD_DIR
+#
+# Assembles two graded folders, BUILD_DIR/hostile/work-a and work-b, in which
+# each exercise's file is either a fixture of tests/hostile/ or the
+# exercise's reference solution (the table below), and grades both at once
+# with tests/grade.sh, inside the guard, within BOUND seconds.  Then:
+#   1. each fixture's exercise failed, with the reason the table names;
+#   2. each solution's exercise passed, though graded beside the fixtures;
+#   3. the machine is as before: tools/host-state.sh (hostname, mounts,
+#      interfaces, IPC objects, leftover processes), no process of the
+#      grading left, checksums of the repository and of the graded folders,
+#      and none of the files the fixtures tried to write.
+#
+# The guard (DEVELOPERS.md): the grading runs under unshare(1), in PID,
+# mount, UTS, IPC and network namespaces of its own (and a user namespace
+# when not root), so that kill(-1, SIGKILL), a fork bomb, a mount or a new
+# hostname could not reach the machine even if the sandbox failed to start
+# or to contain them; all of it dies with the guard, which `timeout` ends at
+# the bound.  The checks look from outside the guard.
+#
+# Prints a line per exercise and "hostile: N passed, M failed" last; exit 0
+# only if M is 0, 2 if the sandbox cannot run here.
+set -euo pipefail
+
+# Inside the guard (see below): "--guarded BUILD HOSTILE [UID GID]" sets the
+# guard up and becomes the caller again; "--grade BUILD HOSTILE" grades.
+case "${1:-}" in
+--guarded)
+	readlink /proc/self/ns/pid >"$3/guard.pidns"
+	# Criterion names its sockets /tmp/criterion_PID.sock, and PIDs start
+	# at 1 in every new namespace: another guard's would collide.  (A
+	# workbook under /tmp keeps the machine's /tmp, and that risk.)
+	case "$2/ $(cd "$(dirname "$0")/.." && pwd)/" in
+	/tmp/* | *" /tmp/"*) ;;
+	*) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
+	esac
+	if [ $# -eq 5 ]; then
+		exec unshare --user --map-user="$4" --map-group="$5" "$0" --grade "$2" "$3"
+	fi
+	exec "$0" --grade "$2" "$3" ;;
+--grade)
+	cd "$(dirname "$0")/.."
+	tests/grade.sh -o "$3/grade-a" "$2" "$3/work-a" >"$3/table-a" 2>&1 &
+	tests/grade.sh -o "$3/grade-b" "$2" "$3/work-b" >"$3/table-b" 2>&1 &
+	for _ in a b; do
+		rc=0
+		wait -n || rc=$?
+		[ "$rc" -le 1 ] || exit "$rc"	# 1: some test failed, as it must
+	done
+	exit 0 ;;
+esac
+
+build=${1:?usage: tests/hostile.sh BUILD_DIR}
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+tools/doctor.sh --quiet || exit 2
+mkdir -p "$build/hostile"
+build=$(cd "$build" && pwd)
+hostile="$build/hostile"
+bound=60
+passed=0
+failed=0
+
+# pass|fail MESSAGE: counts and prints one check.
+pass() { echo "ok - $1"; passed=$((passed + 1)); }
+fail() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+# Round, exercise, and what its file is: a fixture and the words its grade
+# must hold, or "solution".  Every fixture's file is tests/hostile/NAME.c;
+# write-* are write.c with a TARGET each.
+read -r -d '' plan <<'PLAN' || true
+a 01-net/lo_up            loop          time limit
+a 01-net/veth             segfault      killed by signal 11
+a 02-mount/private_tmp    mount-shared  the mount table holds
+a 02-mount/volume         write-repo    No such file or directory
+a 03-uts/hostname         sethostname   the hostname was
+a 03-uts/domainname       memhog        memory limit
+a 04-ipc/mailbox          forkbomb      process limit
+a 04-ipc/mqueue           solution
+a 05-pid/reaper           umount-proc   PID namespace of its own
+a 05-pid/init             solution
+a 06-user/uid_map         killall       status 137
+a 06-user/rootless        solution
+b 01-net/lo_up            abort         killed by signal 6
+b 01-net/veth             solution
+b 02-mount/private_tmp    write-home    No such file or directory
+b 02-mount/volume         write-work    No such file or directory
+b 03-uts/hostname         write-etc     Read-only file system
+b 03-uts/domainname       solution
+b 04-ipc/mailbox          daemon        left a process behind
+b 04-ipc/mqueue           flood         output limit
+b 05-pid/reaper           solution
+b 05-pid/init             fake          not isolated
+b 06-user/uid_map         solution
+b 06-user/rootless        solution
+PLAN
+
+# target FIXTURE: the file a write-* fixture tries to write, outside the
+# sandbox: one that exists (to append to) or one that must not appear.
+target() {
+	case $1 in
+	write-etc) echo /etc/hostile-was-here ;;
+	write-home) echo "$HOME/hostile-was-here" ;;
+	write-repo) echo "$repo/Makefile" ;;
+	write-work) echo "$hostile/work-b/02-mount/volume.c" ;;
+	esac
+}
+
+# -- The graded folders.
+rm -rf "$hostile/work-a" "$hostile/work-b"
+while read -r round exercise file _; do
+	dest="$hostile/work-$round/$exercise.c"
+	mkdir -p "$(dirname "$dest")"
+	if [ "$file" = solution ]; then
+		cp "solutions/$exercise.c" "$dest"
+		continue
+	fi
+	cp tests/hostile/hostile.h "$(dirname "$dest")/"
+	case $file in
+	write-*)
+		path=$(target "$file")
+		case $path in *[\"\\]*) echo "hostile: cannot quote $path in C" >&2; exit 2 ;; esac
+		{ printf '#define TARGET "%s"\n' "$path"; cat tests/hostile/write.c; } >"$dest" ;;
+	*)
+		cp "tests/hostile/$file.c" "$dest" ;;
+	esac
+done <<<"$plan"
+
+# -- The machine, before.
+# sums DIR: a checksum per file under DIR, but build/ and .git/.
+sums() {
+	(cd "$1" && find . \( -path ./build -o -path ./.git \) -prune -o -type f -print0 |
+		sort -z | xargs -0 -r sha256sum)
+}
+for file in /etc/hostile-was-here "$HOME/hostile-was-here"; do
+	if [ -e "$file" ]; then
+		echo "hostile: $file exists before the run: remove it first" >&2
+		exit 2
+	fi
+done
+tools/host-state.sh >"$hostile/state.before"
+sums "$repo" >"$hostile/repo.before"
+sums "$hostile/work-a" >"$hostile/work-a.before"
+sums "$hostile/work-b" >"$hostile/work-b.before"
+
+# -- The grading, in the guard.  A plain user needs a user namespace to make
+# the others; its root sets the guard up, then maps back to the user, so that
+# the grading runs as the user, as it would without the guard.
+guard=(unshare --pid --fork --kill-child --mount-proc --mount
+	--propagation private --uts --ipc --net)
+ids=()
+if [ "$(id -u)" -ne 0 ]; then
+	guard+=(--user --map-root-user)
+	ids=("$(id -u)" "$(id -g)")
+fi
+export CC="${CC:-cc}" CFLAGS="${CFLAGS:--std=gnu11 -Wall -Wextra -Werror -g -O2}"
+start=$(date +%s.%N)
+status=0
+timeout --kill-after=5 "$bound" "${guard[@]}" \
+	"$repo/tests/hostile.sh" --guarded "$build" "$hostile" "${ids[@]}" || status=$?
+seconds=$(echo "$(date +%s.%N) - $start" | bc)
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	fail "the grading did not finish within the bound of $bound s"
+elif [ "$status" -ne 0 ]; then
+	fail "the grading could not run (status $status): $(cat "$hostile/table-a" "$hostile/table-b")"
+else
+	pass "the grading finished in $(printf '%.1f' "$seconds") s, within the bound of $bound s"
+fi
+
+# -- 1 and 2: each exercise's grade.
+while read -r round exercise file words; do
+	name=${exercise#*/}
+	results="$hostile/grade-$round/results.json"
+	grade=$(jq -r --arg n "($name)" \
+		'.tests[] | select(.name | endswith($n)) | .status' \
+		"$results" 2>/dev/null || true)
+	output=$(jq -r --arg n "($name)" \
+		'.tests[] | select(.name | endswith($n)) | .output' \
+		"$results" 2>/dev/null || true)
+	if [ "$file" = solution ]; then
+		if [ "$grade" = passed ]; then
+			pass "$round $exercise: the solution passes beside the fixtures"
+		else
+			fail "$round $exercise: the solution did not pass: ${grade:-no grade}: $output"
+		fi
+	elif [ "$grade" = failed ] && grep -qF -- "$words" <<<"$output"; then
+		reason=$(grep -F -- "$words" <<<"$output" | head -n 1 | sed 's/^ *//')
+		pass "$round $exercise: $file fails: ${reason:0:150}"
+	else
+		fail "$round $exercise: $file: expected a failure saying \"$words\", got ${grade:-no grade}: $output"
+	fi
+done <<<"$plan"
+
+# -- 3: the machine, after.  Processes are looked for by the guard's PID
+# namespace, not by name, so that other runs on the machine do not count;
+# for the same reason the container engine's storage, which the lab's builds
+# mount and unmount, is left out of the mount table.
+# scope: tools/host-state.sh's lines on stdin, but those.
+scope() { grep -v -e '^leftover ' -e '^mount /var/lib/containers/' || true; }
+if tools/host-state.sh | scope |
+	diff -u <(scope <"$hostile/state.before") - >"$hostile/state.diff"; then
+	pass "hostname, mounts, interfaces and IPC objects are as before"
+else
+	fail "the machine changed: $(cat "$hostile/state.diff")"
+fi
+guard_ns=$(cat "$hostile/guard.pidns" 2>/dev/null || echo none)
+left=
+for ns in /proc/[0-9]*/ns/pid; do
+	[ "$(readlink "$ns" 2>/dev/null)" != "$guard_ns" ] || left+=" ${ns%/ns/pid}"
+done
+if [ "$guard_ns" = none ]; then
+	fail "the guard did not say which PID namespace it had"
+elif [ -z "$left" ]; then
+	pass "no process is left in the guard's PID namespace ($guard_ns)"
+else
+	fail "processes left in the guard's PID namespace: $left"
+fi
+for what in repo work-a work-b; do
+	dir=$repo
+	[ "$what" = repo ] || dir="$hostile/$what"
+	if sums "$dir" | diff -u "$hostile/$what.before" - >"$hostile/$what.diff"; then
+		pass "every file in $dir is as before"
+	else
+		fail "files changed in $dir: $(grep '^[-+][^-+]' "$hostile/$what.diff")"
+	fi
+done
+for file in /etc/hostile-was-here "$HOME/hostile-was-here"; do
+	if [ -e "$file" ]; then
+		fail "$file was written"
+	else
+		pass "$file was not written"
+	fi
+done
+
+echo "hostile: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

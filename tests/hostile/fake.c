@@ -1,0 +1,17 @@
+/* fake.c: prints what the probe would print in namespaces of their own,
+ * without making one or running its command.  Grade: not isolated. */
+#include "hostile.h"
+
+int main(void)
+{
+	printf("== inside\n"
+	       "pid 1\nppid 0\nuid 0\ngid 0\n"
+	       "hostname exercise-host\ndomainname workbook.test\n"
+	       "ns cgroup 4026531835\nns ipc 4026532001\nns mnt 4026532002\n"
+	       "ns net 4026532003\nns pid 4026532004\nns user 4026532005\n"
+	       "ns uts 4026532006\n"
+	       "link lo up\n"
+	       "proc 1 probe\n"
+	       "== end inside\n");
+	return 0;
+}

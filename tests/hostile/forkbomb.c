@@ -1,0 +1,8 @@
+/* forkbomb.c: every process forks, for ever.  Grade: process limit. */
+#include "hostile.h"
+
+int main(void)
+{
+	for (;;)
+		fork();
+}
