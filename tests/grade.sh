@@ -82,17 +82,12 @@ case "$out/" in "$work"/*) cannot "the output folder $out is inside WORK=$work, 
 case "$work/" in "$out"/*) cannot "WORK=$work is inside the output folder $out, which is wiped" ;; esac
 build=$(cd "$build" && pwd)
 
-# The sandbox needs unprivileged user namespaces; root tries as nobody, the
-# way the sandbox drops to a spare uid.
-as_user=()
-[ "$(id -u)" -eq 0 ] && as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-if ! why=$("${as_user[@]}" bwrap --unshare-all --ro-bind / / --proc /proc \
-	--dev /dev true 2>&1); then
-	cannot "the sandbox cannot start here: ${why:-bwrap failed}" \
-		"Every test runs in bubblewrap, which needs unprivileged user namespaces:" \
-		"\`sysctl user.max_user_namespaces\` must be above 0 (and, on Ubuntu 24.04," \
-		"\`sysctl kernel.apparmor_restrict_unprivileged_userns=0\`); in a container," \
-		"start it with --privileged, or work in \`make lab\`. \`make doctor\` says more."
+# The sandbox needs user namespaces: tools/doctor.sh tries them as the
+# sandbox's user (a spare uid for root), and names what is missing and the
+# fix in the words `make doctor` and `make test` use.
+if ! why=$("$here/../tools/doctor.sh" --quiet 2>&1); then
+	mapfile -t lines <<<"$why"
+	cannot "the sandbox cannot run here:" "${lines[@]}"
 fi
 
 rm -rf "${out:?}/bin" "$out/log" "$out/xml"

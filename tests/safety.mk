@@ -6,7 +6,7 @@ TEST_STEPS += test-doctor
 .PHONY: test-doctor
 
 # The doctor, on broken machines made for the test (tests/test-doctor.sh).
-test-doctor: $(T)/nsdeny
+test-doctor: $(T)/nsdeny grade-harness
 	tests/test-doctor.sh $(B)
 
 $(T)/nsdeny: $(T)/nsdeny.o $(T)/die.o

@@ -8,8 +8,9 @@
 # 1. Here: exit 0 and "all set"; with --quiet, nothing at all.
 # 2. user.max_user_namespaces = 0, set inside a user namespace made for the
 #    test (the limit is counted per namespace): exit 2, the setting and its
-#    fix; the same words with --quiet; tests/run.sh exits 2 with them too,
-#    instead of failing every test.
+#    fix; the same words with --quiet; tests/run.sh (make test) and
+#    tests/grade.sh (make check) exit 2 with them too, instead of failing
+#    every test.
 # 3. A seccomp filter that refuses every namespace with EPERM, as Docker's
 #    default profile does: exit 2, and the container options that fix it.
 # 4. Only cgroup namespaces refused, with EINVAL, as by a kernel built
@@ -63,6 +64,10 @@ expect "max_user_namespaces = 0: --quiet says the same" 2 "$sysctl_words" \
 	switched_off tools/doctor.sh --quiet
 expect "max_user_namespaces = 0: the tests stop with exit 2 and the same words" 2 \
 	"$sysctl_words" switched_off tests/run.sh "$build"
+graded=$(mktemp -d)
+trap 'rm -rf "$graded"' EXIT
+expect "max_user_namespaces = 0: the grader stops with exit 2 and the same words" 2 \
+	"$sysctl_words" switched_off tests/grade.sh -o "$graded" "$build" solutions
 
 clone_new_all=0x7e020000
 expect "seccomp refuses namespaces: the container options" 2 \
