@@ -93,7 +93,7 @@ b 03-uts/hostname         write-etc     Read-only file system
 b 03-uts/domainname       solution
 b 04-ipc/mailbox          daemon        left a process behind
 b 04-ipc/mqueue           flood         output limit
-b 05-pid/reaper           solution
+b 05-pid/reaper           tmpfill       No space left on device
 b 05-pid/init             fake          not isolated
 b 06-user/uid_map         solution
 b 06-user/rootless        solution

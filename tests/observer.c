@@ -14,6 +14,8 @@
  *               address space (RLIMIT_AS)
  *   --time-limit MS     stop the program and everything it started after
  *               MS milliseconds
+ *   --files BYTES       let each of the sandbox's tmpfs (/, /dev, /tmp) hold
+ *               at most BYTES
  *
  * The scenes:
  *
@@ -355,6 +357,7 @@ int main(int argc, char *argv[])
 		{ "nproc", required_argument, NULL, 'n' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "time-limit", required_argument, NULL, 't' },
+		{ "files", required_argument, NULL, 'f' },
 		{ "data", required_argument, NULL, 'D' },
 		{ "check-file", required_argument, NULL, 'F' },
 		{ "mqueue", no_argument, NULL, 'Q' },
@@ -380,6 +383,7 @@ int main(int argc, char *argv[])
 		case 'n': limits.nproc = atol(optarg); break;
 		case 'm': limits.memory = atol(optarg); break;
 		case 't': limits.time_ms = atol(optarg); break;
+		case 'f': limits.files = atol(optarg); break;
 		case 'D': extra.data = optarg; break;
 		case 'F':
 			if (extra.nfiles < 8)

@@ -36,6 +36,7 @@ enum {
 	OUTPUT_LIMIT = 1 << 20,		/* bytes, on stdout and on stderr */
 	NPROC_LIMIT = 256,		/* processes in the sandbox */
 	MEMORY_LIMIT = 256 << 20,	/* bytes of address space a process */
+	FILES_LIMIT = 64 << 20,		/* bytes in each tmpfs of the sandbox */
 	MAX_ARGS = 160,
 };
 
@@ -102,11 +103,12 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 	};
-	static char nproc[16], memory[16], time_limit[16];
+	static char nproc[16], memory[16], time_limit[16], files[16];
 
 	snprintf(nproc, sizeof(nproc), "%d", NPROC_LIMIT);
 	snprintf(memory, sizeof(memory), "%d", MEMORY_LIMIT);
 	snprintf(time_limit, sizeof(time_limit), "%d", TIME_LIMIT_MS);
+	snprintf(files, sizeof(files), "%d", FILES_LIMIT);
 
 	push(a, "bwrap", "--unshare-user", "--uid", "0", "--gid", "0",
 	     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-ipc",
@@ -123,7 +125,7 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	     "--perms", "0755", "--file", fds[1], "/box/probe",
 	     "--perms", "0755", "--file", fds[2], box_program,
 	     "/box/observer", "--nproc", nproc, "--memory", memory,
-	     "--time-limit", time_limit, NULL);
+	     "--time-limit", time_limit, "--files", files, NULL);
 	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
 		push(a, scene[i], NULL);
 	push(a, "--", box_program, NULL);

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,8 +43,38 @@ void watch_init(const char *probe)
 	probe_known = stat(probe, &probe_file) == 0;
 }
 
+/* Remounts the tmpfs at path with room for size bytes, its other flags
+ * kept; dies on failure. */
+static void limit_tmpfs(const char *path, long size)
+{
+	static const struct { unsigned long st, ms; } flags[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV }, { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long keep = 0;
+	struct statvfs vfs;
+	char size_opt[32];
+
+	if (statvfs(path, &vfs) == -1)
+		die("statvfs %s", path);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (vfs.f_flag & flags[i].st)
+			keep |= flags[i].ms;
+	snprintf(size_opt, sizeof(size_opt), "size=%ld", size);
+	if (mount(NULL, path, NULL, MS_REMOUNT | keep, size_opt) == -1)
+		die("mount %s MS_REMOUNT %s", path, size_opt);
+}
+
 void watch_limit_sandbox(const struct limits *l)
 {
+	/* Files in a tmpfs are memory that no process owns: RLIMIT_AS does
+	 * not count them, and RLIMIT_FSIZE only bounds each file. */
+	static const char *const tmpfs[] = { "/", "/dev", "/tmp" };
+
+	for (size_t i = 0; l->files > 0 && i < sizeof(tmpfs) / sizeof(tmpfs[0]); i++)
+		limit_tmpfs(tmpfs[i], l->files);
 	/* The count is kept per user in each user namespace, and a
 	 * namespace's processes count against its creator's limit too: set
 	 * here, it bounds the sandbox whether the uid outside is a spare one

@@ -19,6 +19,7 @@ struct limits {
 	long nproc;		/* processes and threads in the sandbox */
 	long memory;		/* bytes of address space, per process */
 	long time_ms;		/* wall-clock time of the program */
+	long files;		/* bytes in each of the sandbox's tmpfs */
 };
 
 /* One program being watched. */
@@ -38,7 +39,8 @@ struct watch {
  * at probe, to know the probe's processes by; dies if /proc cannot be read. */
 void watch_init(const char *probe);
 
-/* Sets RLIMIT_NPROC for the sandbox, the caller included; dies on failure. */
+/* Sets RLIMIT_NPROC for the sandbox, the caller included, and the size of
+ * the sandbox's tmpfs (/, /dev, /tmp), which are memory; dies on failure. */
 void watch_limit_sandbox(const struct limits *l);
 
 /* In the program's process, before it execs: sets RLIMIT_AS and a lower
