@@ -75,14 +75,16 @@ static int add_bridge(const char *name)
 	return rc;
 }
 
-/* Runs "ping -c1 -W1 -n addr" quietly; returns 0 if it got an answer, -1
- * with errno set otherwise (EHOSTUNREACH when ping said no). */
+/* Runs "ping -c1 -W1 -n addr" quietly, up to three times while ping is
+ * sent but not answered: on a busy machine a veth pair's carrier can take
+ * more than a second to come up.  Returns 0 if it got an answer, -1 with
+ * errno set otherwise (EHOSTUNREACH when ping said no). */
 static int ping(const char *addr)
 {
 	char *const argv[] = { "ping", "-c1", "-W1", "-n", (char *)addr, NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int status, rc;
+	int status = 0, rc = 0;
 
 	if (posix_spawn_file_actions_init(&fa) != 0 ||
 	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
@@ -90,14 +92,23 @@ static int ping(const char *addr)
 	    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
 					     O_WRONLY, 0) != 0)
 		return -1;
-	rc = posix_spawnp(&pid, "ping", &fa, NULL, argv, environ);
+	for (int tries = 0; tries < 3; tries++) {
+		rc = posix_spawnp(&pid, "ping", &fa, NULL, argv, environ);
+		if (rc != 0)
+			break;
+		if (waitpid(pid, &status, 0) == -1) {
+			posix_spawn_file_actions_destroy(&fa);
+			return -1;
+		}
+		/* 1: no answer, worth another try; 0 or 2 (an error): done. */
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
+			break;
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	if (rc != 0) {
 		errno = rc;
 		return -1;
 	}
-	if (waitpid(pid, &status, 0) == -1)
-		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		errno = EHOSTUNREACH;
 		return -1;
