@@ -72,7 +72,7 @@ TestSuite(rootless, .timeout = 15);
 static void observe_rootless(void)
 {
 	static const char *const scene[] = { "--drop-caps", NULL };
-	static const char *const args[] = { "-h", "rootless-host", "@probe",
+	static const char *const args[] = { "--hostname", "rootless-host", "@probe",
 					    "--sethostname", "renamed-inside",
 					    "--hold", NULL };
 
@@ -84,7 +84,7 @@ Test(rootless, hostname_set_without_privilege)
 {
 	observe_rootless();
 	cr_expect(strcmp(ex_get(&r, "inside", "hostname"), "rootless-host") == 0,
-		  "run without privilege with -h rootless-host, the hostname "
+		  "run without privilege with --hostname rootless-host, the hostname "
 		  "inside is \"%s\". The child may rename a UTS namespace only "
 		  "if it belongs to the child's user namespace: create both "
 		  "in one clone(). " SEE_ROOTLESS,

@@ -18,10 +18,11 @@
 
 static struct run r;
 
-/* Runs the program with -h name and the probe. */
+/* Runs the program with --hostname name and the probe. */
 static void observe_name(const char *name)
 {
-	const char *const args[] = { "-h", name, "@probe", "--hold", NULL };
+	const char *const args[] = { "--hostname", name, "@probe", "--hold",
+				     NULL };
 
 	ex_run(&r, NULL, args);
 	ex_expect_ran(&r, SEE_HOST);
@@ -33,7 +34,7 @@ Test(hostname, child_has_the_given_name)
 {
 	observe_name("exercise-host");
 	cr_expect(strcmp(ex_get(&r, "inside", "hostname"), "exercise-host") == 0,
-		  "with -h exercise-host, the hostname inside is \"%s\"; "
+		  "with --hostname exercise-host, the hostname inside is \"%s\"; "
 		  "expected \"exercise-host\". Keep the name from the option "
 		  "and set it in the child. " SEE_HOST,
 		  ex_get(&r, "inside", "hostname"));
@@ -46,7 +47,7 @@ Test(hostname, parent_keeps_its_name)
 		  strcmp(ex_get(&r, "inside", "hostname"), "exercise-host") == 0 &&
 		  strcmp(ex_get(&r, "before", "hostname"),
 			 ex_get(&r, "after", "hostname")) == 0,
-		  "with -h exercise-host, the hostname was \"%s\" outside, "
+		  "with --hostname exercise-host, the hostname was \"%s\" outside, "
 		  "\"%s\" inside, and is \"%s\" outside afterwards; expected "
 		  "the outside name unchanged and exercise-host inside, in a "
 		  "UTS namespace of the child's own. " SEE_NEWUTS,
@@ -66,7 +67,7 @@ Test(hostname, name_of_64_bytes_accepted)
 
 Test(hostname, name_of_65_bytes_refused)
 {
-	const char *const args[] = { "-h", NAME_65, "@probe", NULL };
+	const char *const args[] = { "--hostname", NAME_65, "@probe", NULL };
 
 	ex_run(&r, NULL, args);
 	cr_expect(!r.probed && r.exit_code == 2 && r.err[0] != '\0',
@@ -82,7 +83,8 @@ TestSuite(domainname, .timeout = 15);
 /* Runs the program with a hostname and a domain name, and the probe. */
 static void observe_domain(void)
 {
-	static const char *const args[] = { "-h", "exercise-host", "-d",
+	static const char *const args[] = { "--hostname", "exercise-host",
+					    "--domainname",
 					    "workbook.test", "@probe", "--hold",
 					    NULL };
 
@@ -94,11 +96,11 @@ Test(domainname, child_has_the_given_domain)
 {
 	observe_domain();
 	cr_expect(strcmp(ex_get(&r, "inside", "domainname"), "workbook.test") == 0,
-		  "with -d workbook.test, `domainname` inside shows \"%s\"; "
+		  "with --domainname workbook.test, `domainname` inside shows \"%s\"; "
 		  "expected \"workbook.test\": setdomainname() in the child. "
 		  SEE_DOMAIN, ex_get(&r, "inside", "domainname"));
 	cr_expect(strcmp(ex_get(&r, "inside", "hostname"), "exercise-host") == 0,
-		  "with -h exercise-host, the hostname inside is \"%s\"; "
+		  "with --hostname exercise-host, the hostname inside is \"%s\"; "
 		  "expected \"exercise-host\". " SEE_DOMAIN,
 		  ex_get(&r, "inside", "hostname"));
 }
@@ -110,7 +112,7 @@ Test(domainname, parent_keeps_its_domain)
 		  strcmp(ex_get(&r, "inside", "domainname"), "workbook.test") == 0 &&
 		  strcmp(ex_get(&r, "before", "domainname"),
 			 ex_get(&r, "after", "domainname")) == 0,
-		  "with -d workbook.test, the domain name was \"%s\" outside, "
+		  "with --domainname workbook.test, the domain name was \"%s\" outside, "
 		  "\"%s\" inside, and is \"%s\" outside afterwards; expected "
 		  "it unchanged outside, in a UTS namespace of the child's own. "
 		  SEE_NEWUTS, ex_get(&r, "before", "domainname"),

@@ -2,13 +2,13 @@
  * domainname.c: run a command in a new UTS namespace, under a hostname and
  * an NIS domain name of the caller's choosing.
  *
- *     usage: domainname [-h NAME] [-d DOMAIN] COMMAND [ARG...]
+ *     usage: domainname [--hostname NAME] [--domainname NAME] COMMAND [ARG...]
  *
  * Exercise (3.6 "Exercises", The other name): a UTS namespace holds two
  * names, the hostname and the NIS domain name (what domainname(1) shows;
- * nothing to do with DNS).  The child sets the hostname from -h already;
- * make it set the domain name from -d too, and refuse either one if it is
- * longer than the kernel keeps (64 bytes).  Check with
+ * nothing to do with DNS).  The child sets the hostname from --hostname
+ * already; make it set the domain name from --domainname too, and refuse
+ * either one if it is longer than the kernel keeps (64 bytes).  Check with
  * `make check CHAPTER=uts`.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,7 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The names from -h and -d, or NULL. */
+/* The names from --hostname and --domainname, or NULL. */
 static const char *hostname, *domainname;
 
 /* Runs in the child: set the names, then become the command.  Returns only
@@ -46,7 +47,7 @@ static int child_main(void *arg)
 		return 1;
 	}
 	/*
-	 * TODO: set the domain name, if -d gave one: setdomainname(2), the
+	 * TODO: set the domain name, if --domainname gave one: setdomainname(2), the
 	 * twin of sethostname(2).  Its message must name it, not its twin.
 	 * See 3.6 "Exercises".
 	 */
@@ -60,20 +61,25 @@ static int child_main(void *arg)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] [-d DOMAIN] COMMAND [ARG...]\n",
-		program_invocation_short_name);
+	fprintf(stderr, "usage: %s [--hostname NAME] [--domainname NAME] "
+		"COMMAND [ARG...]\n", program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ "domainname", required_argument, NULL, 'd' },
+		{ 0 },
+	};
 	int flags = CLONE_NEWUTS | SIGCHLD;
 	int status, opt;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:d:")) != -1) {
-		if (opt == 'h')
+	while ((opt = getopt_long(argc, argv, "+n:d:", options, NULL)) != -1) {
+		if (opt == 'n')
 			hostname = optarg;
 		else if (opt == 'd')
 			domainname = optarg;

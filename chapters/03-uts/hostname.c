@@ -2,19 +2,20 @@
  * hostname.c: run a command in a new UTS namespace, under a hostname of
  * the caller's choosing.
  *
- *     usage: hostname [-h NAME] COMMAND [ARG...]
+ *     usage: hostname [--hostname NAME] COMMAND [ARG...]
  *
  * Exercise (3.6 "Exercises", Name the host): uts.c always names the host
- * "myhostname".  Take the name from -h instead.  The kernel keeps at most
- * 64 bytes of a hostname: refuse a longer one with a message that says so,
- * and exit status 2, before any namespace is made.  Without -h, keep the
- * name the child inherited.  Check with `make check CHAPTER=uts`.
+ * "myhostname".  Take the name from --hostname instead.  The kernel keeps
+ * at most 64 bytes of a hostname: refuse a longer one with a message that
+ * says so, and exit status 2, before any namespace is made.  Without
+ * --hostname, keep the name the child inherited.  Check with `make check CHAPTER=uts`.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 1 if a step before it failed, 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,20 +54,24 @@ static int child_main(void *arg)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] COMMAND [ARG...]\n",
+	fprintf(stderr, "usage: %s [--hostname NAME] COMMAND [ARG...]\n",
 		program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ 0 },
+	};
 	int flags = CLONE_NEWUTS | SIGCHLD;
 	int status, opt;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:")) != -1) {
-		if (opt != 'h')
+	while ((opt = getopt_long(argc, argv, "+n:", options, NULL)) != -1) {
+		if (opt != 'n')
 			return usage();
 		/* TODO: keep the name, optarg, for the child. */
 	}
@@ -75,7 +80,7 @@ int main(int argc, char *argv[])
 	/*
 	 * TODO: refuse a name longer than HOST_NAME_MAX (64) bytes here, while
 	 * parsing: say so on stderr and return 2.  sethostname(2) would only
-	 * say "Invalid argument", and only after clone().  Without -h, the
+	 * say "Invalid argument", and only after clone().  Without --hostname, the
 	 * child should set no name at all.  See 3.6 "Exercises".
 	 */
 

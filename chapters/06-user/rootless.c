@@ -2,7 +2,7 @@
  * rootless.c: run a command under a hostname of the caller's choosing,
  * without privilege.
  *
- *     usage: rootless [-h NAME] COMMAND [ARG...]
+ *     usage: rootless [--hostname NAME] COMMAND [ARG...]
  *
  * Exercise (6.6 "Exercises", A hostname without root): uts.c needs root,
  * since CLONE_NEWUTS asks for CAP_SYS_ADMIN.  Make this program work for a
@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,7 +33,7 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The name from -h, or NULL. */
+/* The name from --hostname, or NULL. */
 static const char *hostname;
 
 /* Runs in the child: become the command.  Returns only if a step failed. */
@@ -41,12 +42,12 @@ static int child_main(void *arg)
 	char **argv = arg;
 
 	/*
-	 * TODO: set the hostname, if -h gave one.  That takes CAP_SYS_ADMIN
-	 * in the user namespace that owns the UTS namespace: which flags in
-	 * main() make it this child's own?  Then, for the command to keep its
-	 * power after execvp(), it must be root inside: map it as in Root
-	 * inside, you outside, and wait for the map here.  See 6.4 "Why it
-	 * works" and 6.6 "Exercises".
+	 * TODO: set the hostname, if --hostname gave one.  That takes
+	 * CAP_SYS_ADMIN in the user namespace that owns the UTS namespace:
+	 * which flags in main() make it this child's own?  Then, for the
+	 * command to keep its power after execvp(), it must be root inside:
+	 * map it as in Root inside, you outside, and wait for the map here.
+	 * See 6.4 "Why it works" and 6.6 "Exercises".
 	 */
 
 	execvp(argv[0], argv);
@@ -58,21 +59,25 @@ static int child_main(void *arg)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] COMMAND [ARG...]\n",
+	fprintf(stderr, "usage: %s [--hostname NAME] COMMAND [ARG...]\n",
 		program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ 0 },
+	};
 	/* TODO: the flags (6.2 "The one change", 3.2 "The one change"). */
 	int flags = CLONE_NEWUSER | SIGCHLD;
 	int status, opt;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:")) != -1) {
-		if (opt != 'h')
+	while ((opt = getopt_long(argc, argv, "+n:", options, NULL)) != -1) {
+		if (opt != 'n')
 			return usage();
 		hostname = optarg;
 	}
@@ -80,7 +85,7 @@ int main(int argc, char *argv[])
 		return usage();
 	/* Parse first, act after: a bad name costs no namespace. */
 	if (hostname != NULL && strlen(hostname) > HOST_NAME_MAX) {
-		fprintf(stderr, "%s: -h %.20s...: a hostname has at most %d "
+		fprintf(stderr, "%s: --hostname %.20s...: a hostname has at most %d "
 			"bytes\n", program_invocation_short_name, hostname,
 			HOST_NAME_MAX);
 		return 2;

@@ -2,7 +2,7 @@
  * domainname.c: run a command in a new UTS namespace, under a hostname and
  * an NIS domain name of the caller's choosing.
  *
- *     usage: domainname [-h NAME] [-d DOMAIN] COMMAND [ARG...]
+ *     usage: domainname [--hostname NAME] [--domainname NAME] COMMAND [ARG...]
  *
  * A UTS namespace holds two names: the hostname and the NIS domain name
  * (what domainname(1) and uname(2)'s domainname field show; nothing to do
@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The names from -h and -d, or NULL. */
+/* The names from --hostname and --domainname, or NULL. */
 static const char *hostname, *domainname;
 
 /* Runs in the child: set the names, then become the command.  Returns only
@@ -73,20 +74,25 @@ static int check_length(const char *option, const char *name)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] [-d DOMAIN] COMMAND [ARG...]\n",
-		program_invocation_short_name);
+	fprintf(stderr, "usage: %s [--hostname NAME] [--domainname NAME] "
+		"COMMAND [ARG...]\n", program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ "domainname", required_argument, NULL, 'd' },
+		{ 0 },
+	};
 	int flags = CLONE_NEWUTS | SIGCHLD;
 	int status, opt;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:d:")) != -1) {
-		if (opt == 'h')
+	while ((opt = getopt_long(argc, argv, "+n:d:", options, NULL)) != -1) {
+		if (opt == 'n')
 			hostname = optarg;
 		else if (opt == 'd')
 			domainname = optarg;
@@ -95,7 +101,8 @@ int main(int argc, char *argv[])
 	}
 	if (optind == argc)
 		return usage();
-	if (check_length("-h", hostname) || check_length("-d", domainname))
+	if (check_length("--hostname", hostname) ||
+	    check_length("--domainname", domainname))
 		return 2;
 
 	/* SIGCHLD in the flags: the child signals us on exit, so waitpid() works. */

@@ -2,19 +2,20 @@
  * hostname.c: run a command in a new UTS namespace, under a hostname of
  * the caller's choosing.
  *
- *     usage: hostname [-h NAME] COMMAND [ARG...]
+ *     usage: hostname [--hostname NAME] COMMAND [ARG...]
  *
  * uts.c, with the name from an option instead of the source.  The kernel
  * keeps at most 64 bytes of a hostname (HOST_NAME_MAX) and sethostname(2)
  * refuses more with a bare EINVAL; a longer name is refused here, while
  * parsing, with a message that says why, before any namespace is made.
- * Without -h the child keeps the name it inherited.
+ * Without --hostname the child keeps the name it inherited.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 1 if a step before it failed, 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,7 +30,7 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The name from -h, or NULL. */
+/* The name from --hostname, or NULL. */
 static const char *hostname;
 
 /* Runs in the child: set the hostname, then become the command.  Returns
@@ -55,20 +56,24 @@ static int child_main(void *arg)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] COMMAND [ARG...]\n",
+	fprintf(stderr, "usage: %s [--hostname NAME] COMMAND [ARG...]\n",
 		program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ 0 },
+	};
 	int flags = CLONE_NEWUTS | SIGCHLD;
 	int status, opt;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:")) != -1) {
-		if (opt != 'h')
+	while ((opt = getopt_long(argc, argv, "+n:", options, NULL)) != -1) {
+		if (opt != 'n')
 			return usage();
 		hostname = optarg;
 	}
@@ -76,7 +81,7 @@ int main(int argc, char *argv[])
 		return usage();
 	/* Parse first, act after: a bad name costs no namespace. */
 	if (hostname != NULL && strlen(hostname) > HOST_NAME_MAX) {
-		fprintf(stderr, "%s: -h %.20s...: a hostname has at most %d "
+		fprintf(stderr, "%s: --hostname %.20s...: a hostname has at most %d "
 			"bytes, this one %zu\n", program_invocation_short_name,
 			hostname, HOST_NAME_MAX, strlen(hostname));
 		return 2;

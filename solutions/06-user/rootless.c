@@ -2,7 +2,7 @@
  * rootless.c: run a command under a hostname of the caller's choosing,
  * without privilege.
  *
- *     usage: rootless [-h NAME] COMMAND [ARG...]
+ *     usage: rootless [--hostname NAME] COMMAND [ARG...]
  *
  * uts.c needs root: CLONE_NEWUTS asks for CAP_SYS_ADMIN.  A plain user has
  * no capability, except in a user namespace of their own, where they have
@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,7 +33,8 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The pipe the parent closes once the maps are written; the name from -h. */
+/* The pipe the parent closes once the maps are written; the name from
+ * --hostname. */
 static int ready[2] = { -1, -1 };
 static const char *hostname;
 
@@ -103,20 +105,24 @@ static int child_main(void *arg)
 /* Prints the usage line; returns 2, the status of a usage error. */
 static int usage(void)
 {
-	fprintf(stderr, "usage: %s [-h NAME] COMMAND [ARG...]\n",
+	fprintf(stderr, "usage: %s [--hostname NAME] COMMAND [ARG...]\n",
 		program_invocation_short_name);
 	return 2;
 }
 
 int main(int argc, char *argv[])
 {
+	static const struct option options[] = {
+		{ "hostname", required_argument, NULL, 'n' },
+		{ 0 },
+	};
 	int flags = CLONE_NEWUSER | CLONE_NEWUTS | SIGCHLD;
 	int status, opt, failed;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
-	while ((opt = getopt(argc, argv, "+h:")) != -1) {
-		if (opt != 'h')
+	while ((opt = getopt_long(argc, argv, "+n:", options, NULL)) != -1) {
+		if (opt != 'n')
 			return usage();
 		hostname = optarg;
 	}
@@ -124,7 +130,7 @@ int main(int argc, char *argv[])
 		return usage();
 	/* Parse first, act after: a bad name costs no namespace. */
 	if (hostname != NULL && strlen(hostname) > HOST_NAME_MAX) {
-		fprintf(stderr, "%s: -h %.20s...: a hostname has at most %d "
+		fprintf(stderr, "%s: --hostname %.20s...: a hostname has at most %d "
 			"bytes\n", program_invocation_short_name, hostname,
 			HOST_NAME_MAX);
 		return 2;
