@@ -9,7 +9,8 @@
  * -1 from inside does not reach it, and every process the program leaves
  * behind comes to it (watch.h).  The limits:
  *
- *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC)
+ *   --nproc N   let the sandbox hold at most N processes (RLIMIT_NPROC),
+ *               and stop the program as soon as they are nearly all in use
  *   --memory BYTES      give each process of the program at most BYTES of
  *               address space (RLIMIT_AS)
  *   --time-limit MS     stop the program and everything it started after
@@ -314,7 +315,7 @@ static struct watch relay(pid_t pid, int from_stdout)
 	FILE *list;
 
 	watch_run(&w, from_stdout, &limits);
-	if (!w.timed_out) {
+	if (!w.timed_out && !w.nproc_reached) {
 		list = open_memstream(&leftovers, &size);
 		if (list == NULL)
 			die("open_memstream");
@@ -333,16 +334,15 @@ static struct watch relay(pid_t pid, int from_stdout)
 	return w;
 }
 
-/* Prints a line for each limit the run reached.  A fork bomb meets the
- * process limit long before the time limit stops it; a program whose
- * malloc() failed at the address-space limit has grown close to it. */
+/* Prints a line for each limit the run reached.  A program whose malloc()
+ * failed at the address-space limit has grown close to it. */
 static void report_limits(const struct watch *w)
 {
 	long peak_kib = watch_peak_rss_kib();
 
 	if (w->timed_out)
 		printf("== limit time %ld\n", limits.time_ms);
-	if (limits.nproc > 0 && w->peak_tasks >= limits.nproc - 16)
+	if (w->nproc_reached)
 		printf("== limit processes %ld\n", w->peak_tasks);
 	if (limits.memory > 0 && peak_kib >= limits.memory / 2048)
 		printf("== limit memory %ld\n", peak_kib);

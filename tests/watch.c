@@ -26,7 +26,8 @@
 enum {
 	SAMPLE_MS = 50,		/* how often the tasks are counted */
 	HOLD_GRACE_MS = 200,	/* how long stdout may outlive the program */
-	LEFTOVER_GRACE_MS = 100,	/* how long the rest may take to end */
+	LEFTOVER_GRACE_MS = 500,	/* how long the rest may take to end */
+	NPROC_MARGIN = 16,	/* this close to the process limit is at it */
 	LINE_MAX_BYTES = 65536,	/* a longer line is passed on in pieces */
 	DRAIN_MAX_BYTES = 1 << 20,	/* read after the end, at most */
 };
@@ -250,8 +251,14 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 			if (tasks > w->peak_tasks)
 				w->peak_tasks = tasks;
 			sampled = now;
+			/* A fork bomb is stopped as soon as it is seen: its
+			 * processes spin, and where the scheduler does not
+			 * group them by session (a cgroup, as in a container)
+			 * they would starve every other run on the machine. */
+			if (l->nproc > 0 && tasks >= l->nproc - NPROC_MARGIN)
+				w->nproc_reached = true;
 		}
-		if (w->timed_out)
+		if (w->timed_out || w->nproc_reached)
 			break;
 
 		/* Wake for output, for the program's end (a pidfd, where the

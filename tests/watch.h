@@ -29,6 +29,7 @@ struct watch {
 	bool ended;		/* reaped */
 	long long ended_at;	/* when, in ms on the monotonic clock */
 	bool timed_out;		/* still running at the time limit */
+	bool nproc_reached;	/* stopped at the process limit */
 	bool held;		/* ended, but something else kept its stdout */
 	long peak_tasks;	/* the most tasks seen at once in the sandbox */
 	/* Called with each line of the program's stdout, newline included. */
@@ -56,8 +57,9 @@ void watch_ended(struct watch *w, int status);
 
 /* Passes the program's stdout, line by line, to w->on_line until the
  * program has ended and its stdout is closed, or the time limit passes, or
- * the program has ended but something else still holds its stdout; reaps
- * whatever ends meanwhile and samples the number of tasks. */
+ * the sandbox's tasks reach the process limit, or the program has ended but
+ * something else still holds its stdout; reaps whatever ends meanwhile and
+ * samples the number of tasks. */
 void watch_run(struct watch *w, int from_stdout, const struct limits *l);
 
 /* Prints "probe PID" for each process that runs the probe's file. */
