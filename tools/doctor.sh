@@ -264,7 +264,7 @@ if [ -z "$quiet" ]; then
 	*)
 		info "cgroups: none mounted at /sys/fs/cgroup" ;;
 	esac
-	info "the tests limit each run's memory with RLIMIT_AS, which needs no cgroup"
+	info "the tests bound each run's memory with RLIMIT_AS and sized tmpfs, which need no cgroup"
 fi
 
 if [ "$problems" -eq 0 ]; then
