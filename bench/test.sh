@@ -40,11 +40,13 @@ time_runs() {
 	per_run "$start" "$end"
 }
 
-# One sandbox as a test starts it: the observer runs uts, which runs the probe.
+# One sandbox as a test starts it (tests/sandbox.c): the observer, as PID 1
+# with the same limits, runs uts, which runs the probe.
 sandbox() {
-	"${bwrap[@]}" --dir /box --perms 0755 --file 10 /box/observer \
+	"${bwrap[@]}" --as-pid-1 --dir /box --perms 0755 --file 10 /box/observer \
 		--perms 0755 --file 11 /box/probe --perms 0755 --file 12 /box/uts \
-		/box/observer -- /box/uts /box/probe --hold \
+		/box/observer --nproc 256 --memory $((256 << 20)) \
+		--time-limit 4000 --files $((64 << 20)) -- /box/uts /box/probe --hold \
 		10<build/tests/observer 11<build/tests/probe 12<build/bin/uts
 }
 
