@@ -37,9 +37,11 @@ $(B)/setup.stamp: tools/packages.txt tools/setup.sh
 
 programs: $(BINS)
 
+# Dependency files go to $(B)/dep: $(B)/bin holds only the programs, as the
+# book shows it.
 $(B)/bin/%: %.c | $(B)/setup.stamp
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -o $@ $<
+	@mkdir -p $(@D) $(B)/dep
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/$*.d -o $@ $<
 
 # Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/tests.mk
@@ -59,4 +61,4 @@ clean:
 	rm -rf $(B)
 .PHONY: bench clean
 
--include $(wildcard $(B)/bin/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/dep/*.d $(B)/tests/*.d)
