@@ -28,8 +28,13 @@ the workbook, not of the exercises (\`make test\` shows more)" >&2
 # 0 as usual; 1 by turning on question mode, in which the phony check is
 # "not up to date" and nothing runs; 2 by $(error).
 ifeq ($(MAKECMDGOALS),check)
+# make's standard output is reopened through /proc, tried first in a
+# subshell: a failed redirection of exec ends sh (dash) at once, and a
+# terminal or pipe of another user (su, sudo -u) or a socket cannot be
+# reopened; the table then goes to standard error.
 GRADE_STATUS := $(shell exec 3>&1; \
-	{ exec >>/proc/$$PPID/fd/1; } 2>/dev/null || exec >&2; \
+	if (exec >>/proc/$$PPID/fd/1) 2>/dev/null; \
+	then exec >>/proc/$$PPID/fd/1; else exec >&2; fi; \
 	if ! $(MAKE) --no-print-directory grade-harness >/dev/null; then \
 		$(HARNESS_FAILED); echo 2 >&3; exit; fi; \
 	$(GRADE) && echo 0 >&3 || echo $$? >&3)
