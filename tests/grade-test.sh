@@ -13,7 +13,9 @@
 # 4. The reports parse and agree with the table: JUnit XML well-formed,
 #    results.json valid, scores adding up to the "Score:" line.
 # 5. A compile error is a graded failure showing the compiler's message;
-#    bad input (no such folder, no such chapter) is refused with status 2.
+#    the compiler sees no file outside the exercise's folder; bad input (no
+#    such folder, no such chapter, a folder without exercises) is refused
+#    with status 2, and leaves no report of an earlier grading behind.
 # 6. Every stub and every solution keeps the contract (tests/test-contract.c).
 # Prints "grader: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
@@ -85,6 +87,8 @@ echo "== The solutions, the stubs, a compile error: graded side by side"
 cp -a "$root/solutions" "$tmp/solutions"
 cp -a "$root/solutions" "$tmp/broken"
 echo "this is not C" >>"$tmp/broken/03-uts/hostname.c"
+cp -a "$root/solutions" "$tmp/peek"
+sed -i "1i #include \"$here/exercises.tsv\"" "$tmp/peek/01-net/lo_up.c"
 sums "$tmp/solutions" >"$tmp/solutions.before"
 sums "$root/chapters" >"$tmp/chapters.before"
 grade() {	# NAME WORK [CHAPTER]: grades into OUT/NAME; status in .rc
@@ -95,9 +99,10 @@ grade() {	# NAME WORK [CHAPTER]: grades into OUT/NAME; status in .rc
 grade solutions "$tmp/solutions" &
 grade stubs "$root/chapters" &
 grade broken "$tmp/broken" uts &
+grade peek "$tmp/peek" net &
 wait
 
-for name in solutions stubs broken; do	# what a grader said that exited 2
+for name in solutions stubs broken peek; do	# what a grader said that exited 2
 	[ "$(cat "$tmp/$name.rc")" != 2 ] || sed "s/^/$name: /" "$tmp/$name.out"
 done
 expect "the solutions: exit 0 (got $(cat "$tmp/solutions.rc"))" \
@@ -154,6 +159,20 @@ grep -q "^ *03-uts/hostname.c:[0-9]*:[0-9]*: error: " "$tmp/broken.out" && broke
 expect "a compile error fails its exercise with the compiler's message, and the rest is graded ($broken)" \
 	same "$broken" "1 Score: 1/3 named shown"
 
+peek="$(cat "$tmp/peek.rc") $(tail -n 1 "$tmp/peek.out")"
+grep -q "exercises.tsv: No such file or directory" "$tmp/peek.out" && peek+=" unseen"
+expect "the compiler cannot read a file outside the exercise's folder ($peek)" \
+	same "$peek" "1 Score: 3/5 unseen"
+
+rc=0
+mkdir -p "$tmp/empty" "$out/bad"
+echo '{"score": 1}' >"$out/bad/results.json"	# an earlier grading's
+echo '<testsuites/>' >"$out/bad/junit.xml"
+"$here/grade.sh" -o "$out/bad" "$build" "$tmp/empty" >"$tmp/bad.out" 2>&1 || rc=$?
+expect "a folder without exercises: exit 2, saying so (got $rc)" \
+	same "$rc $(grep -c 'none of the exercise files' "$tmp/bad.out")" "2 1"
+expect "could not grade: the earlier grading's reports are gone" \
+	test ! -e "$out/bad/results.json" -a ! -e "$out/bad/junit.xml"
 rc=0
 "$here/grade.sh" -o "$out/bad" "$build" "$tmp/no-such-folder" >"$tmp/bad.out" 2>&1 || rc=$?
 expect "a missing WORK folder: one line naming it, exit 2 (got $rc)" \

@@ -13,7 +13,9 @@
 # is "Score: X/Y".  Writes OUT/junit.xml and OUT/results.json (Gradescope).
 # Nothing is ever written into WORK.  --files prints the sources to watch.
 #
-# Environment: CC and CFLAGS, the compiler and flags (make passes its own).
+# Environment: CC and CFLAGS, the compiler and flags (make passes its own);
+# the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
+# exercise's .c and .h files, nothing else.
 # Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
 # reason and the fix on stderr).
 set -euo pipefail
@@ -68,19 +70,39 @@ work=${2:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
 chapter=${3:-}
 out=${out:-$build/grade}
 
-# -- What grading needs, checked before anything is built or run.
+# -- What grading needs, checked before anything is built or run.  The
+# reports of the last grading go first: whatever stops this one, they must
+# not pass for its own.
+mkdir -p "$out"
+out=$(realpath -- "$out")
+case "$out/" in "$(realpath -m -- "$work")"/*) cannot "the output folder $out is inside WORK=$work, which is never written to" ;; esac
+rm -f "$out/junit.xml" "$out/results.json"
 chapter_ok "$chapter"
 [ -d "$work" ] || { echo "check: WORK=$work: no such folder (give a copy of a student's chapters/ folder)" >&2; exit 2; }
-for tool in bwrap jq xmllint timeout iconv; do
+work=$(realpath -- "$work")
+case "$work/" in "$out"/*) cannot "WORK=$work is inside the output folder $out, which is wiped" ;; esac
+# A folder without one exercise file is no submission but the wrong folder:
+# a student's whole workbook rather than its chapters/, say.
+if [ -z "$(exercises "" | while IFS=$'\t' read -r dir name _; do
+	[ ! -f "$work/$dir/$name.c" ] || echo "$dir/$name.c"; done)" ]; then
+	fix="give a copy of a student's chapters/ folder"
+	[ ! -d "$work/chapters" ] || fix="did you mean WORK=$work/chapters?"
+	cannot "WORK=$work holds none of the exercise files (01-net/lo_up.c and the others): $fix"
+fi
+for tool in bwrap jq xmllint timeout iconv flock setpriv; do
 	command -v "$tool" >/dev/null ||
 		cannot "$tool is missing: run \`make\` as root, or install the packages in tools/packages.txt"
 done
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-work=$(cd "$work" && pwd)
-case "$out/" in "$work"/*) cannot "the output folder $out is inside WORK=$work, which is never written to" ;; esac
-case "$work/" in "$out"/*) cannot "WORK=$work is inside the output folder $out, which is wiped" ;; esac
 build=$(cd "$build" && pwd)
+
+# One grading at a time writes into OUT: a second would wipe the first's
+# programs and reports while it runs.
+: >>"$out/.lock"
+exec 9<"$out/.lock"
+if ! flock -n 9; then
+	echo "check: waiting for the grading that is writing to $out" >&2
+	flock 9
+fi
 
 # The sandbox needs user namespaces: tools/doctor.sh tries them as the
 # sandbox's user (a spare uid for root), and names what is missing and the
@@ -96,18 +118,56 @@ read -r -a cflags <<<"${CFLAGS:--std=gnu11 -Wall -Wextra -Werror -O2}"
 cc=${CC:-cc}
 selected=$(exercises "$chapter")
 
+# The compiler reads any file the source names (#include "/etc/shadow", an
+# assembler's .incbin) and quotes it in messages that go back to the
+# student, so it runs in a sandbox of its own: /usr, /etc and a copy of the
+# exercise's folder (its .c and .h files, no links), as a spare uid when we
+# are the machine's root (as tests/sandbox.c does), else as ourselves.
+as_sandbox=()
+if [ "$(id -u)" -eq 0 ] && [ "$(awk '{print $1, $2, $3; exit}' /proc/self/uid_map 2>/dev/null)" = "0 0 4294967295" ]; then
+	spare=$((200000 + $$ % 100000))
+	as_sandbox=(setpriv --reuid="$spare" --regid="$spare" --clear-groups --)
+fi
+tops=()
+for top in /bin /sbin /lib /lib32 /lib64 /libx32; do
+	if [ -L "$top" ]; then
+		tops+=(--symlink "$(readlink "$top")" "$top")
+	elif [ -d "$top" ]; then
+		tops+=(--ro-bind "$top" "$top")
+	fi
+done
+copies=$(mktemp -d)
+trap 'rm -rf "$copies"' EXIT
+chmod 755 "$copies"
+
 # compile DIR NAME: builds the student's NAME.c into OUT/bin, its messages in
 # OUT/log/NAME.cc; bounded in time, memory and output size.
 compile() {
-	local src="$work/$1/$2.c" log="$out/log/$2.cc"
-	if [ ! -f "$src" ]; then
-		echo "$1/$2.c is missing from WORK" >"$log"
+	local copy="$copies/$2" log="$out/log/$2.cc" rc=0
+	[ -f "$work/$1/$2.c" ] || return 0
+	mkdir -p "$copy/$1"
+	find "$work/$1" -maxdepth 1 -type f -size -1024k \
+		\( -name '*.c' -o -name '*.h' \) -exec cp -t "$copy/$1" {} +
+	chmod -R a+rX "$copy"
+	# From the copy's top, so that messages name the file as the student
+	# knows it; the program comes out on stdout, the messages on stderr.
+	(ulimit -v 2000000 -f 100000 && exec timeout 60 "${as_sandbox[@]}" \
+		bwrap --unshare-all --die-with-parent --new-session \
+		--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
+		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
+		--chdir /work /bin/sh -c '"$@" -o /tmp/program && exec cat /tmp/program' \
+		sh "$cc" "${cflags[@]}" "$1/$2.c") \
+		</dev/null 9<&- >"$out/bin/$2" 2>"$log" || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		chmod 755 "$out/bin/$2"
 		return
 	fi
-	# From WORK, so that messages name the file as the student knows it.
-	(cd "$work" && ulimit -v 2000000 -f 100000 && timeout 60 "$cc" \
-		"${cflags[@]}" -o "$out/bin/$2" "$1/$2.c") >"$log" 2>&1 ||
-		echo "(the compiler failed; status $?)" >>"$log"
+	rm -f "$out/bin/$2"
+	if [ "$rc" -eq 124 ]; then
+		echo "(the compiler did not finish within 60 s)" >>"$log"
+	else
+		echo "(the compiler failed; status $rc)" >>"$log"
+	fi
 }
 
 # test_exercise DIR NAME SECONDS: runs NAME's suite on OUT/bin/NAME within
@@ -116,7 +176,7 @@ test_exercise() {
 	local suite="$build/tests/ex-${1#*-}" rc=0
 	(cd "$out/xml" && PROGRAM="$out/bin/$2" timeout -k 2 "$3" "$suite" \
 		--filter "$2/*" --xml="$2.xml" --always-succeed) \
-		>"$out/log/$2.run" 2>&1 || rc=$?
+		</dev/null 9<&- >"$out/log/$2.run" 2>&1 || rc=$?
 	echo "$rc" >"$out/xml/$2.rc"
 }
 
@@ -161,7 +221,10 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	ch=${dir#*-}
 	xml="$out/xml/$name.xml"
 	rc=$(cat "$out/xml/$name.rc" 2>/dev/null || echo none)
-	if [ ! -x "$out/bin/$name" ]; then
+	if [ ! -f "$work/$dir/$name.c" ]; then
+		record compiles false 0 "there is no $dir/$name.c in WORK: each exercise is graded from its file, where its stub is in chapters/"
+		continue
+	elif [ ! -x "$out/bin/$name" ]; then
 		record compiles false 0 "does not compile:
 $(head -n 30 "$out/log/$name.cc" | clean)"
 		continue
