@@ -14,8 +14,9 @@
 #    results.json valid, scores adding up to the "Score:" line.
 # 5. A compile error is a graded failure showing the compiler's message;
 #    the compiler sees no file outside the exercise's folder; bad input (no
-#    such folder, no such chapter, a folder without exercises) is refused
-#    with status 2, and leaves no report of an earlier grading behind.
+#    such folder, an empty WORK, no such chapter, a folder without
+#    exercises) is refused with status 2, and leaves no report of an earlier
+#    grading behind.
 # 6. Every stub and every solution keeps the contract (tests/test-contract.c).
 # Prints "grader: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
@@ -177,6 +178,10 @@ rc=0
 "$here/grade.sh" -o "$out/bad" "$build" "$tmp/no-such-folder" >"$tmp/bad.out" 2>&1 || rc=$?
 expect "a missing WORK folder: one line naming it, exit 2 (got $rc)" \
 	same "$rc $(wc -l <"$tmp/bad.out") $(grep -c no-such-folder "$tmp/bad.out")" "2 1 1"
+rc=0
+"$here/grade.sh" -o "$out/bad" "$build" "" >"$tmp/bad.out" 2>&1 || rc=$?
+expect "an empty WORK (make check WORK=): one line saying so, exit 2 (got $rc)" \
+	same "$rc $(wc -l <"$tmp/bad.out") $(grep -c 'WORK is empty' "$tmp/bad.out")" "2 1 1"
 rc=0
 "$here/grade.sh" -o "$out/bad" "$build" "$root/solutions" nope >"$tmp/bad.out" 2>&1 || rc=$?
 expect "an unknown CHAPTER: one line naming it, exit 2 (got $rc)" \

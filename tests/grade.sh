@@ -51,7 +51,8 @@ chapter_ok() {
 }
 
 if [ "${1:-}" = --files ]; then
-	work=${2:?usage: tests/grade.sh --files WORK [CHAPTER]}
+	[ -n "${2:-}" ] || cannot "WORK is empty: give a copy of a student's chapters/ folder"
+	work=$2
 	chapter_ok "${3:-}"
 	[ -d "$work" ] || { echo "check: WORK=$work: no such folder" >&2; exit 2; }
 	exercises "${3:-}" | while IFS=$'\t' read -r dir name _; do
@@ -60,15 +61,24 @@ if [ "${1:-}" = --files ]; then
 	exit 0
 fi
 
+# Bad arguments cannot be graded either: status 2, not the shell's 1.
+usage="usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]"
 out=
 if [ "${1:-}" = -o ]; then
-	out=${2:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
+	[ -n "${2:-}" ] || { echo "$usage" >&2; exit 2; }
+	out=$2
 	shift 2
 fi
-build=${1:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
-work=${2:?usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]}
+[ -n "${1:-}" ] || { echo "$usage" >&2; exit 2; }
+build=$1
+work=${2:-}
 chapter=${3:-}
 out=${out:-$build/grade}
+# make check WORK= (a script's unset variable, say) arrives here empty.
+if [ -z "$work" ]; then
+	rm -f "$out/junit.xml" "$out/results.json"	# see below
+	cannot "WORK is empty: give a copy of a student's chapters/ folder"
+fi
 
 # -- What grading needs, checked before anything is built or run.  The
 # reports of the last grading go first: whatever stops this one, they must
