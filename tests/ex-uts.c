@@ -56,6 +56,22 @@ Test(hostname, parent_keeps_its_name)
 		  ex_get(&r, "after", "hostname"));
 }
 
+Test(hostname, no_option_keeps_the_inherited_name)
+{
+	static const char *const args[] = { "@probe", "--hold", NULL };
+
+	ex_run(&r, NULL, args);
+	ex_expect_ran(&r, SEE_HOST);
+	cr_expect(ex_new_namespace(&r, "uts") &&
+		  strcmp(ex_get(&r, "inside", "hostname"),
+			 ex_get(&r, "before", "hostname")) == 0,
+		  "without --hostname, the hostname inside is \"%s\"; expected "
+		  "the name the child inherited, \"%s\", in a UTS namespace of "
+		  "its own: set a name only when the option gives one. "
+		  SEE_HOST, ex_get(&r, "inside", "hostname"),
+		  ex_get(&r, "before", "hostname"));
+}
+
 Test(hostname, name_of_64_bytes_accepted)
 {
 	observe_name(NAME_64);
@@ -118,4 +134,18 @@ Test(domainname, parent_keeps_its_domain)
 		  SEE_NEWUTS, ex_get(&r, "before", "domainname"),
 		  ex_get(&r, "inside", "domainname"),
 		  ex_get(&r, "after", "domainname"));
+}
+
+Test(domainname, domain_of_65_bytes_refused)
+{
+	static const char *const args[] = { "--domainname", NAME_65, "@probe",
+					    NULL };
+
+	ex_run(&r, NULL, args);
+	cr_expect(!r.probed && r.exit_code == 2 && r.err[0] != '\0',
+		  "with a domain name of 65 bytes, the program exited %d%s and "
+		  "said: %s\nexpected exit status 2, a message that says the "
+		  "name is too long, and no command run: the kernel keeps 64 "
+		  "bytes of a domain name too. " SEE_DOMAIN, r.exit_code,
+		  r.probed ? " after running the command" : "", ex_clean(r.err));
 }
