@@ -44,9 +44,10 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/$*.d -o $@ $<
 
 # Each part of the workbook adds its own checks to TEST_STEPS.
-include tests/tests.mk
-include tests/grade.mk
-include tests/safety.mk
+include tests/harness/harness.mk
+include tests/chapters/chapters.mk
+include tests/grader/grader.mk
+include tests/safety/safety.mk
 include tools/doctor.mk
 include book/book.mk
 include tools/lab.mk

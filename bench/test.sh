@@ -33,7 +33,7 @@ for step in $(make -s -p -q 2>/dev/null | sed -n 's/^TEST_STEPS = //p'); do
 	printf '  %-20s %5.1f s%s\n' "$step" "$(echo "$end - $start" | bc)" "$goal"
 done
 
-# The same drop, namespaces and binds as tests/sandbox.c.
+# The same drop, namespaces and binds as tests/harness/sandbox.c.
 as_spare=()
 [ "$(id -u)" -eq 0 ] && as_spare=(setpriv --reuid=200001 --regid=200001 --clear-groups)
 bwrap=("${as_spare[@]}" bwrap --unshare-user --uid 0 --gid 0 --unshare-pid
@@ -52,7 +52,7 @@ time_runs() {
 	per_run "$start" "$end"
 }
 
-# One sandbox as a test starts it (tests/sandbox.c): the observer, as PID 1
+# One sandbox as a test starts it (tests/harness/sandbox.c): the observer, as PID 1
 # with the same limits, runs uts, which runs the probe.
 sandbox() {
 	"${bwrap[@]}" --as-pid-1 --dir /box --perms 0755 --file 10 /box/observer \

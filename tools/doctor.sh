@@ -9,7 +9,7 @@
 # kernel.unprivileged_userns_clone, Ubuntu's AppArmor restriction); then tries
 # the real thing, as the user the tests' sandbox runs as (a spare uid when
 # this is the machine's root): a user namespace, each namespace type inside
-# it, a mount, and bubblewrap the way tests/sandbox.c starts it, and reports
+# it, a mount, and bubblewrap the way tests/harness/sandbox.c starts it, and reports
 # the error the kernel gave.  Also says, for information, whether this is a
 # container, whether a seccomp filter is on, and which cgroup version runs.
 #
@@ -85,7 +85,7 @@ in_container() {
 }
 
 # ---- who the sandbox runs as ------------------------------------------------
-# tests/sandbox.c drops to a spare uid when this is the machine's root (uid 0
+# tests/harness/sandbox.c drops to a spare uid when this is the machine's root (uid 0
 # in a user namespace that maps every uid to itself); so do the tries below.
 as_sandbox=()
 sandbox_user="uid $(id -u)"
@@ -231,7 +231,7 @@ else
 	fi
 fi
 
-# The sandbox itself, with the namespaces and mounts tests/sandbox.c asks for,
+# The sandbox itself, with the namespaces and mounts tests/harness/sandbox.c asks for,
 # and the veth pair the network chapter's tests make inside it.
 if command -v bwrap >/dev/null; then
 	bwrap=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net

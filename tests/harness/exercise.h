@@ -1,5 +1,5 @@
 /*
- * exercise.h: what the exercise suites (tests/ex-*.c) share.
+ * exercise.h: what the exercise suites (tests/exercises/ex-*.c) share.
  *
  * An exercise suite is named after its exercise (TestSuite(lo_up)) and runs
  * $PROGRAM, the student's build of it, in the sandbox (sandbox.h).  Its

@@ -1,8 +1,9 @@
 # make check: grade the exercises; make watch: re-check on every save.
 #
 # The exercises are listed in tests/exercises.tsv; each chapter's are tested
-# by tests/ex-CHAPTER.c, one Criterion suite per exercise, and graded by
-# tests/grade.sh.  make test proves the grader with tests/grade-test.sh.
+# by tests/exercises/ex-CHAPTER.c, one Criterion suite per exercise, and graded by
+# tests/grader/grade.sh.  make test proves the grader with
+# tests/grader/grade-test.sh.
 
 EX_CHAPTERS := net mount uts ipc pid user
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
@@ -15,7 +16,7 @@ grade-harness: $(TEST_TOOLS) $(EX_SUITES)
 
 WORK ?= chapters
 CHAPTER ?=
-GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' tests/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
+GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' tests/grader/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
 HARNESS_FAILED = echo "check: cannot grade: the test harness did not build; \
 the reason is above: a missing package (install it as said), or a fault of \
 the workbook, not of the exercises (\`make test\` shows more)" >&2
@@ -55,11 +56,11 @@ endif
 # entr(1) runs the check again each time one of the exercise files changes.
 watch:
 	@$(MAKE) --no-print-directory grade-harness >/dev/null
-	@tests/grade.sh --files '$(WORK)' '$(CHAPTER)' | \
+	@tests/grader/grade.sh --files '$(WORK)' '$(CHAPTER)' | \
 	  entr -c $(MAKE) --no-print-directory check WORK='$(WORK)' CHAPTER='$(CHAPTER)'
 
 # make test: the grader grades the solutions, the stubs and a compile error
 # as it should, its reports agree, and every exercise keeps the contract.
 TEST_STEPS += test-grader
 test-grader: grade-harness $(T)/test-contract
-	tests/grade-test.sh $(B)
+	tests/grader/grade-test.sh $(B)

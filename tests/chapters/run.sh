@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # run.sh: the chapters' tests, as `make test` runs them.
 #
-#     usage: tests/run.sh BUILD_DIR
+#     usage: tests/chapters/run.sh BUILD_DIR
 #
 # 1. Every chapter suite against its worked program: all must pass.
 # 2. The contract suite against every program: all must pass.
 # 3. Every chapter suite against the skeleton, which creates no namespace:
 #    every test must fail, or it would pass without the isolation it claims.
-# 4. The article's defects, put back into the programs (tests/tests.mk): the
+# 4. The article's defects, put back into the programs (tests/chapters/chapters.mk): the
 #    test that names each defect must fail.
 # Prints "chapters: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
-build=${1:?usage: tests/run.sh BUILD_DIR}
+build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 # Where the sandbox cannot start, say why once instead of failing every test.
-"$(dirname "$0")/../tools/doctor.sh" --quiet || exit 2
+"$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
 chapters=(net mount uts ipc pid user)

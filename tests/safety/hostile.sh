@@ -2,12 +2,12 @@
 # hostile.sh: hostile and broken submissions, graded like any other and next
 # to well-behaved ones; the machine must be as it was afterwards.
 #
-#     usage: tests/hostile.sh BUILD_DIR
+#     usage: tests/safety/hostile.sh BUILD_DIR
 #
 # Assembles two graded folders, BUILD_DIR/hostile/work-a and work-b, in which
-# each exercise's file is either a fixture of tests/hostile/ or the
+# each exercise's file is either a fixture of tests/safety/hostile/ or the
 # exercise's reference solution (the table below), and grades both at once
-# with tests/grade.sh, inside the guard, within BOUND seconds.  Then:
+# with tests/grader/grade.sh, inside the guard, within BOUND seconds.  Then:
 #   1. each fixture's exercise failed, with the reason the table names;
 #   2. each solution's exercise passed, though graded beside the fixtures;
 #   3. the machine is as before: tools/host-state.sh (hostname, mounts,
@@ -34,7 +34,7 @@ case "${1:-}" in
 	# Criterion names its sockets /tmp/criterion_PID.sock, and PIDs start
 	# at 1 in every new namespace: another guard's would collide.  (A
 	# workbook under /tmp keeps the machine's /tmp, and that risk.)
-	case "$2/ $(cd "$(dirname "$0")/.." && pwd)/" in
+	case "$2/ $(cd "$(dirname "$0")/../.." && pwd)/" in
 	/tmp/* | *" /tmp/"*) ;;
 	*) mount -t tmpfs -o mode=1777 tmpfs /tmp ;;
 	esac
@@ -43,9 +43,9 @@ case "${1:-}" in
 	fi
 	exec "$0" --grade "$2" "$3" ;;
 --grade)
-	cd "$(dirname "$0")/.."
-	tests/grade.sh -o "$3/grade-a" "$2" "$3/work-a" >"$3/table-a" 2>&1 &
-	tests/grade.sh -o "$3/grade-b" "$2" "$3/work-b" >"$3/table-b" 2>&1 &
+	cd "$(dirname "$0")/../.."
+	tests/grader/grade.sh -o "$3/grade-a" "$2" "$3/work-a" >"$3/table-a" 2>&1 &
+	tests/grader/grade.sh -o "$3/grade-b" "$2" "$3/work-b" >"$3/table-b" 2>&1 &
 	for _ in a b; do
 		rc=0
 		wait -n || rc=$?
@@ -54,8 +54,8 @@ case "${1:-}" in
 	exit 0 ;;
 esac
 
-build=${1:?usage: tests/hostile.sh BUILD_DIR}
-cd "$(dirname "$0")/.."
+build=${1:?usage: tests/safety/hostile.sh BUILD_DIR}
+cd "$(dirname "$0")/../.."
 repo=$(pwd)
 tools/doctor.sh --quiet || exit 2
 mkdir -p "$build/hostile"
@@ -70,7 +70,7 @@ pass() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "not ok - $1"; failed=$((failed + 1)); }
 
 # Round, exercise, and what its file is: a fixture and the words its grade
-# must hold, or "solution".  Every fixture's file is tests/hostile/NAME.c;
+# must hold, or "solution".  Every fixture's file is tests/safety/hostile/NAME.c;
 # write-* are write.c with a TARGET each.
 read -r -d '' plan <<'PLAN' || true
 a 01-net/lo_up            loop          time limit
@@ -119,14 +119,14 @@ while read -r round exercise file _; do
 		cp "solutions/$exercise.c" "$dest"
 		continue
 	fi
-	cp tests/hostile/hostile.h "$(dirname "$dest")/"
+	cp tests/safety/hostile/hostile.h "$(dirname "$dest")/"
 	case $file in
 	write-*)
 		path=$(target "$file")
 		case $path in *[\"\\]*) echo "hostile: cannot quote $path in C" >&2; exit 2 ;; esac
-		{ printf '#define TARGET "%s"\n' "$path"; cat tests/hostile/write.c; } >"$dest" ;;
+		{ printf '#define TARGET "%s"\n' "$path"; cat tests/safety/hostile/write.c; } >"$dest" ;;
 	*)
-		cp "tests/hostile/$file.c" "$dest" ;;
+		cp "tests/safety/hostile/$file.c" "$dest" ;;
 	esac
 done <<<"$plan"
 
@@ -161,7 +161,7 @@ export CC="${CC:-cc}" CFLAGS="${CFLAGS:--std=gnu11 -Wall -Wextra -Werror -g -O2}
 start=$(date +%s%N)
 status=0
 timeout --kill-after=5 "$bound" "${guard[@]}" \
-	"$repo/tests/hostile.sh" --guarded "$build" "$hostile" "${ids[@]}" || status=$?
+	"$repo/tests/safety/hostile.sh" --guarded "$build" "$hostile" "${ids[@]}" || status=$?
 ms=$((($(date +%s%N) - start) / 1000000))
 if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 	fail "the grading did not finish within the bound of $bound s"

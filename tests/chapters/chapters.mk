@@ -1,43 +1,19 @@
-# The workbook's own tests: the sandbox harness, the probe, the observer, and
-# one Criterion suite per chapter (tests/test-NAME.c), plus the contract that
-# every program keeps (tests/test-contract.c).
+# The chapters' suites (tests/chapters/): one Criterion suite per chapter
+# (test-NAME.c), plus the contract that every program keeps
+# (test-contract.c), run by tests/chapters/run.sh.
 
-T := $(B)/tests
 CHAPTER_SUITES := skeleton net mount uts ipc pid user
 SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
-TEST_TOOLS := $(T)/probe $(T)/observer
-
-TEST_CFLAGS = $(CFLAGS) -Icommon -Itests \
-	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
 
 .PHONY: test-programs test-chapters
 test-programs: $(BINS) $(TEST_TOOLS) $(SUITE_BINS)
 
 TEST_STEPS += test-chapters
 test-chapters: test-programs
-	tests/run.sh $(B)
-
-$(T)/%.o: tests/%.c | $(B)/setup.stamp
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
-
-$(T)/%.o: common/%.c | $(B)/setup.stamp
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
-
-$(T)/probe: $(T)/probe.o $(T)/report.o
-	$(CC) -o $@ $^
-
-$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/die.o
-	$(CC) -o $@ $^
-
-$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o
-	$(CC) -o $@ $^ -lcriterion
-
-.SECONDARY:
+	tests/chapters/run.sh $(B)
 
 # The article's defects, put back into the worked programs by sed: the suites
-# must catch each one (tests/run.sh says which test must fail).  A sed that
+# must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
 MUTANTS := mount-shared pid-shared skeleton-status
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)

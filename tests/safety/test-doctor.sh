@@ -3,13 +3,13 @@
 # test harness stops with its words.  Each broken machine is made for the
 # test, in namespaces or under a filter of its own: the machine is not touched.
 #
-#     usage: tests/test-doctor.sh BUILD_DIR
+#     usage: tests/safety/test-doctor.sh BUILD_DIR
 #
 # 1. Here: exit 0 and "all set"; with --quiet, nothing at all.
 # 2. user.max_user_namespaces = 0, set inside a user namespace made for the
 #    test (the limit is counted per namespace): exit 2, the setting and its
-#    fix; the same words with --quiet; tests/run.sh (make test) and
-#    tests/grade.sh (make check) exit 2 with them too, instead of failing
+#    fix; the same words with --quiet; tests/chapters/run.sh (make test) and
+#    tests/grader/grade.sh (make check) exit 2 with them too, instead of failing
 #    every test.
 # 3. A seccomp filter that refuses every namespace with EPERM, as Docker's
 #    default profile does: exit 2, and the container options that fix it.
@@ -18,8 +18,8 @@
 # Prints "doctor: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
-build=${1:?usage: tests/test-doctor.sh BUILD_DIR}
-cd "$(dirname "$0")/.."
+build=${1:?usage: tests/safety/test-doctor.sh BUILD_DIR}
+cd "$(dirname "$0")/../.."
 nsdeny="$build/tests/nsdeny"
 passed=0
 failed=0
@@ -63,11 +63,11 @@ expect "max_user_namespaces = 0: the fix" 2 "sudo sysctl -w user.max_user_namesp
 expect "max_user_namespaces = 0: --quiet says the same" 2 "$sysctl_words" \
 	switched_off tools/doctor.sh --quiet
 expect "max_user_namespaces = 0: the tests stop with exit 2 and the same words" 2 \
-	"$sysctl_words" switched_off tests/run.sh "$build"
+	"$sysctl_words" switched_off tests/chapters/run.sh "$build"
 graded=$(mktemp -d)
 trap 'rm -rf "$graded"' EXIT
 expect "max_user_namespaces = 0: the grader stops with exit 2 and the same words" 2 \
-	"$sysctl_words" switched_off tests/grade.sh -o "$graded" "$build" solutions
+	"$sysctl_words" switched_off tests/grader/grade.sh -o "$graded" "$build" solutions
 
 clone_new_all=0x7e020000
 expect "seccomp refuses namespaces: the container options" 2 \

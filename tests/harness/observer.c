@@ -91,7 +91,7 @@
 #include "watch.h"
 
 #define OBSERVER_MSGQ_KEY 0x0b5e0001
-#define PROBE "/box/probe"	/* where tests/sandbox.c puts the probe */
+#define PROBE "/box/probe"	/* where tests/harness/sandbox.c puts the probe */
 
 extern char **environ;
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # grade.sh: grade the exercises, as `make check` runs it.
 #
-#     usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]
-#            tests/grade.sh --files WORK [CHAPTER]
+#     usage: tests/grader/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]
+#            tests/grader/grade.sh --files WORK [CHAPTER]
 #
 # For every exercise of tests/exercises.tsv (of CHAPTER only, if given: "net"
 # or "01-net"), compiles WORK/CHAPTER/NAME.c into OUT/bin/NAME (OUT defaults
@@ -21,7 +21,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-list="$here/exercises.tsv"
+list="$here/../exercises.tsv"
 export LC_ALL=C	# plain ASCII quotes from the compiler, in every report
 
 # cannot LINE...: says why grading is impossible, and how to fix it, on
@@ -62,7 +62,7 @@ if [ "${1:-}" = --files ]; then
 fi
 
 # Bad arguments cannot be graded either: status 2, not the shell's 1.
-usage="usage: tests/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]"
+usage="usage: tests/grader/grade.sh [-o OUT] BUILD_DIR WORK [CHAPTER]"
 out=
 if [ "${1:-}" = -o ]; then
 	[ -n "${2:-}" ] || { echo "$usage" >&2; exit 2; }
@@ -117,7 +117,7 @@ fi
 # The sandbox needs user namespaces: tools/doctor.sh tries them as the
 # sandbox's user (a spare uid for root), and names what is missing and the
 # fix in the words `make doctor` and `make test` use.
-if ! why=$("$here/../tools/doctor.sh" --quiet 2>&1); then
+if ! why=$("$here/../../tools/doctor.sh" --quiet 2>&1); then
 	mapfile -t lines <<<"$why"
 	cannot "the sandbox cannot run here:" "${lines[@]}"
 fi

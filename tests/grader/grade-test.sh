@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # grade-test.sh: the grader's own tests, as `make test` runs them.
 #
-#     usage: tests/grade-test.sh BUILD_DIR
+#     usage: tests/grader/grade-test.sh BUILD_DIR
 #
 # 1. The list agrees with the files: every exercise has a stub, a solution,
 #    a suite with the tests listed, a heading in its chapter's exercises.md;
@@ -21,9 +21,9 @@
 # Prints "grader: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
-build=${1:?usage: tests/grade-test.sh BUILD_DIR}
+build=${1:?usage: tests/grader/grade-test.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
+root=$(cd "$here/../.." && pwd)
 out="$build/grade-test"
 passed=0
 failed=0
@@ -54,7 +54,7 @@ sums() {
 		find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
 }
 
-grep -v '^#' "$here/exercises.tsv" >"$tmp/list"
+grep -v '^#' "$root/tests/exercises.tsv" >"$tmp/list"
 points=$(awk -F '\t' '{ s += $3 } END { print s }' "$tmp/list")
 ntests=$(awk -F '\t' '{ n += split($5, t, ",") } END { print n }' "$tmp/list")
 nex=$(wc -l <"$tmp/list")
@@ -89,7 +89,7 @@ cp -a "$root/solutions" "$tmp/solutions"
 cp -a "$root/solutions" "$tmp/broken"
 echo "this is not C" >>"$tmp/broken/03-uts/hostname.c"
 cp -a "$root/solutions" "$tmp/peek"
-sed -i "1i #include \"$here/exercises.tsv\"" "$tmp/peek/01-net/lo_up.c"
+sed -i "1i #include \"$root/tests/exercises.tsv\"" "$tmp/peek/01-net/lo_up.c"
 sums "$tmp/solutions" >"$tmp/solutions.before"
 sums "$root/chapters" >"$tmp/chapters.before"
 grade() {	# NAME WORK [CHAPTER]: grades into OUT/NAME; status in .rc

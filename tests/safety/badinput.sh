@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # badinput.sh: bad input to every worked program, as `make test` runs it.
 #
-#     usage: tests/badinput.sh BUILD_DIR
+#     usage: tests/safety/badinput.sh BUILD_DIR
 #
-# 1. tests/test-badinput.c against each worked program: all must pass.
-# 2. The same suite against mutants of the programs (tests/safety.mk), each
+# 1. tests/safety/test-badinput.c against each worked program: all must pass.
+# 2. The same suite against mutants of the programs (tests/safety/safety.mk), each
 #    with one way of failing badly: the test named for it must fail, or it
 #    could not catch what it is there for.
 # Prints "badinput: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
-build=${1:?usage: tests/badinput.sh BUILD_DIR}
-"$(dirname "$0")/../tools/doctor.sh" --quiet || exit 2
+build=${1:?usage: tests/safety/badinput.sh BUILD_DIR}
+"$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 suite="$tests/test-badinput"
 tap=$(mktemp -d)

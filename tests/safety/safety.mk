@@ -5,15 +5,15 @@
 TEST_STEPS += test-doctor
 .PHONY: test-doctor
 
-# The doctor, on broken machines made for the test (tests/test-doctor.sh).
+# The doctor, on broken machines made for the test (tests/safety/test-doctor.sh).
 test-doctor: $(T)/nsdeny grade-harness
-	tests/test-doctor.sh $(B)
+	tests/safety/test-doctor.sh $(B)
 
 $(T)/nsdeny: $(T)/nsdeny.o $(T)/die.o
 	$(CC) -o $@ $^
 
-# Bad input to every worked program (tests/test-badinput.c), and mutants of
-# them that its tests must catch (tests/badinput.sh).  A mutant keeps its
+# Bad input to every worked program (tests/safety/test-badinput.c), and mutants of
+# them that its tests must catch (tests/safety/badinput.sh).  A mutant keeps its
 # program's file name, which tells the suite the program's steps.
 TEST_STEPS += test-badinput
 .PHONY: test-badinput
@@ -21,7 +21,7 @@ BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	skeleton-127/skeleton
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
-	tests/badinput.sh $(B)
+	tests/safety/badinput.sh $(B)
 
 # net-silent: says clone() was refused, then exits 0.
 $(T)/badinput/net-silent/net.c: chapters/01-net/net.c
@@ -43,9 +43,9 @@ $(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
 $(T)/badinput/%: $(T)/badinput/%.c
 	$(CC) $(CFLAGS) -o $@ $<
 
-# Hostile and broken submissions, graded by tests/grade.sh beside the
-# reference solutions, inside an outer guard (tests/hostile.sh).
+# Hostile and broken submissions, graded by tests/grader/grade.sh beside the
+# reference solutions, inside an outer guard (tests/safety/hostile.sh).
 TEST_STEPS += test-hostile
 .PHONY: test-hostile
 test-hostile: grade-harness
-	tests/hostile.sh $(B)
+	tests/safety/hostile.sh $(B)

@@ -1,0 +1,35 @@
+# The test harness (tests/harness/): the sandbox every test runs in, the
+# observer and the probe, and what the exercise suites share.  Every suite
+# and tool is built into one folder, $(T), whatever room its source is in.
+
+T := $(B)/tests
+TEST_TOOLS := $(T)/probe $(T)/observer
+
+TEST_CFLAGS = $(CFLAGS) -Icommon -Itests/harness \
+	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
+
+# One rule per room: make takes the first whose source exists.
+TEST_ROOMS := harness chapters exercises safety
+define test_object
+$$(T)/%.o: tests/$(1)/%.c | $$(B)/setup.stamp
+	@mkdir -p $$(@D)
+	$$(CC) $$(TEST_CFLAGS) $$(DEPFLAGS) -c -o $$@ $$<
+endef
+$(foreach room,$(TEST_ROOMS),$(eval $(call test_object,$(room))))
+
+$(T)/%.o: common/%.c | $(B)/setup.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(T)/probe: $(T)/probe.o $(T)/report.o
+	$(CC) -o $@ $^
+
+$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/die.o
+	$(CC) -o $@ $^
+
+# A Criterion suite: its own file and the sandbox (an exercise suite adds
+# exercise.o, in its room's makefile).
+$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o
+	$(CC) -o $@ $^ -lcriterion
+
+.SECONDARY:
