@@ -11,15 +11,18 @@
 #    CAP_SYS_RESOURCE the VM withholds; and no network for containers unless
 #    asked, so that a plain `make lab` here adds no bridge to the machine;
 #  - a debian:bookworm base image: there is no registry to pull it from, so
-#    it is made with debootstrap from deb.debian.org and imported, once.
+#    it is made with debootstrap, from the Debian mirror this machine's apt
+#    uses (tools/apt-mirror.sh), and imported, once.
 # The image is built on the host's network (apt downloads; no bridge or
 # firewall rule is added to the machine) and the tests run with none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-base=docker.io/library/debian:bookworm
-mirror=http://deb.debian.org
+# podman names an image it imports localhost/NAME, and finds it by NAME.
+base=debian:bookworm
+mirror=$(tools/apt-mirror.sh bookworm)
+security=$(tools/apt-mirror.sh bookworm-security 2>/dev/null || true)
 conf=/etc/containers/containers.conf
 
 # say: prints one line about the step CI is at, with the time it has taken.
@@ -45,29 +48,23 @@ die() {
 }
 
 # make_base: debootstraps Debian 12 into a scratch folder and imports it as
-# $base, with the same apt sources as Docker's official image.
+# $base, with this machine's Debian mirrors as its apt sources.
 make_base() {
 	local rootfs
 	rootfs=$(mktemp -d /var/tmp/lab-base.XXXXXX)
 	# shellcheck disable=SC2064 # the folder is known now
 	trap "rm -rf '$rootfs'" EXIT
 	say "making $base with debootstrap from $mirror"
-	debootstrap --variant=minbase bookworm "$rootfs" "$mirror/debian" >"$rootfs.log" 2>&1 ||
+	debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$rootfs.log" 2>&1 ||
 		{ tail -n 20 "$rootfs.log" >&2; die "debootstrap failed; the log is $rootfs.log"; }
 	rm -f "$rootfs.log" "$rootfs/etc/apt/sources.list"
-	cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<-EOF
-		Types: deb
-		URIs: $mirror/debian
-		Suites: bookworm bookworm-updates
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-		Types: deb
-		URIs: $mirror/debian-security
-		Suites: bookworm-security
-		Components: main
-		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-	EOF
+	{
+		printf '%s\n' 'Types: deb' "URIs: $mirror" 'Suites: bookworm bookworm-updates' \
+			'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+		[ -z "$security" ] || printf '%s\n' '' 'Types: deb' "URIs: $security" \
+			'Suites: bookworm-security' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg'
+	} >"$rootfs/etc/apt/sources.list.d/debian.sources"
 	rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 	tar -C "$rootfs" -c . | podman import --change 'CMD ["bash"]' - "$base" >/dev/null
 	rm -rf "$rootfs"
