@@ -10,9 +10,9 @@
  * Messages start with the name the program was run as (GNU's
  * program_invocation_short_name), so each chapter's copy names itself.
  *
- * The exit status is the command's, or 128+N when a signal N killed it, the
- * way unshare(1) and the shell report it; 127 when the command was not found,
- * 126 when it was found but could not be run; 2 for a usage error.
+ * The exit status is the command's, or 128+N when a signal N killed it, as
+ * the shell reports it in $?; 127 when the command was not found, 126 when
+ * it was found but could not be run; 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,11 +34,20 @@ static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 static int child_main(void *arg)
 {
 	char **argv = arg;
+	int err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	execvp(argv[0], argv);
+	err = errno;	/* before fprintf(), which may change it */
 	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
-		argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		argv[0], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int main(int argc, char *argv[])
@@ -59,7 +69,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,14 @@ static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 static int child_main(void *arg)
 {
 	char **argv = arg;
+	int err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	/* Without this, a shared "/" would carry the new /proc back to the parent. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
@@ -60,9 +69,10 @@ static int child_main(void *arg)
 	 * knows whom to pass a signal to.  See 5.6 "Exercises".
 	 */
 	execvp(argv[0], argv);
+	err = errno;	/* before fprintf(), which may change it */
 	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
-		argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		argv[0], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int main(int argc, char *argv[])
@@ -84,7 +94,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,15 +66,24 @@ static int link_up(const char *name)
 static int child_main(void *arg)
 {
 	char **argv = arg;
+	int err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	/* The child is in its new namespace already: this lo is its own. */
 	if (link_up("lo") == -1)
 		return 1;
 
 	execvp(argv[0], argv);
+	err = errno;	/* before fprintf(), which may change it */
 	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
-		argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		argv[0], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int main(int argc, char *argv[])
@@ -95,7 +105,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 

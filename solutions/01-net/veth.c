@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +72,14 @@ static int child_main(void *arg)
 {
 	char **argv = arg;
 	char c;
+	int err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	/* Our copy of the write end must go, or EOF would never come. */
 	close(ready[1]);
@@ -88,9 +97,10 @@ static int child_main(void *arg)
 		return 1;
 
 	execvp(argv[0], argv);
+	err = errno;	/* before fprintf(), which may change it */
 	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
-		argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		argv[0], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 /* Creates the pair with ceth0 in the namespace of child, and sets up the
@@ -134,7 +144,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 	close(ready[0]);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +38,14 @@ static const char *hostname, *domainname;
 static int child_main(void *arg)
 {
 	char **argv = arg;
+	int err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	if (hostname != NULL &&
 	    sethostname(hostname, strlen(hostname)) == -1) {
@@ -53,9 +62,10 @@ static int child_main(void *arg)
 	}
 
 	execvp(argv[0], argv);
+	err = errno;	/* before fprintf(), which may change it */
 	fprintf(stderr, "%s: execvp %s: %s\n", program_invocation_short_name,
-		argv[0], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		argv[0], strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 /* Returns 0 if name fits the kernel's field; else prints why and returns 2. */
@@ -111,7 +121,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 

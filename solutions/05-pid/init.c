@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
 /* Where a stop signal goes on to: the init in the parent, the command in
  * the init.  0 until known; the signals stay blocked until then. */
-static volatile pid_t forward_to;
+static volatile sig_atomic_t forward_to;
 
 static sigset_t stop_signals;
 
@@ -61,7 +62,14 @@ static int child_main(void *arg)
 {
 	char **argv = arg;
 	pid_t command, pid;
-	int status;
+	int status, err;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -77,13 +85,20 @@ static int child_main(void *arg)
 		return 1;
 	}
 	if (command == 0) {
-		/* exec resets handlers, not the mask: unblock, or the
-		 * command would never see SIGTERM at all. */
+		/* The command must meet SIGTERM and SIGINT with their default
+		 * actions.  exec would reset our handlers, but only once it
+		 * runs: a signal unblocked before that would reach forward(),
+		 * which knows no one to pass it to here, and be lost.  So the
+		 * default actions first, then unblock: a pending signal then
+		 * kills us at once, as it would kill the command. */
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
 		sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
 		execvp(argv[0], argv);
+		err = errno;	/* before fprintf(), which may change it */
 		fprintf(stderr, "%s: execvp %s: %s\n",
-			program_invocation_short_name, argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+			program_invocation_short_name, argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
 	}
 	forward_to = command;
 	sigprocmask(SIG_UNBLOCK, &stop_signals, NULL);
@@ -133,7 +148,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 	forward_to = pid;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 static pid_t start(char **argv)
 {
 	pid_t pid = fork();
+	int err;
 
 	if (pid == -1) {
 		fprintf(stderr, "%s: fork: %s\n", program_invocation_short_name,
@@ -44,9 +46,10 @@ static pid_t start(char **argv)
 	}
 	if (pid == 0) {
 		execvp(argv[0], argv);
+		err = errno;	/* before fprintf(), which may change it */
 		fprintf(stderr, "%s: execvp %s: %s\n",
-			program_invocation_short_name, argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+			program_invocation_short_name, argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
 	}
 	return pid;
 }
@@ -58,6 +61,13 @@ static int child_main(void *arg)
 	char **argv = arg;
 	pid_t command, pid;
 	int status;
+
+	/* Die with the parent: chapter 0, "When the parent dies". */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1) {
+		fprintf(stderr, "%s: prctl PR_SET_PDEATHSIG: %s\n",
+			program_invocation_short_name, strerror(errno));
+		return 1;
+	}
 
 	/* As in pid.c: a private tree, then a /proc of this namespace. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
@@ -108,7 +118,7 @@ int main(int argc, char *argv[])
 		/* Every CLONE_NEW* flag but CLONE_NEWUSER needs CAP_SYS_ADMIN. */
 		fprintf(stderr, "%s: clone: %s%s\n", program_invocation_short_name,
 			strerror(errno), errno == EPERM ? ": needs root or a user "
-			"namespace (run it inside `make lab`)" : "");
+			"namespace (try `unshare -r`, or `make lab`)" : "");
 		return 1;
 	}
 

@@ -15,7 +15,8 @@ test-chapters: test-programs
 # The article's defects, put back into the worked programs by sed: the suites
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
-MUTANTS := mount-shared pid-shared skeleton-status
+MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
+	pid-orphan
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -29,6 +30,17 @@ $(T)/mutant-mount-shared.c $(T)/mutant-pid-shared.c:
 $(T)/mutant-skeleton-status.c: common/skeleton.c
 	@mkdir -p $(@D)
 	sed 's/return WEXITSTATUS(status);/return 0;/; s/return 128 + WTERMSIG(status);/return 0;/' $< > $@
+
+# The article's child did not die with its parent; as PID 1 it ignores
+# SIGTERM and SIGINT, so the command ran on.
+$(T)/mutant-pid-orphan.c: chapters/05-pid/pid.c
+	@mkdir -p $(@D)
+	sed '/PR_SET_PDEATHSIG, SIGKILL/,/^\t}/d' $< > $@
+
+# The article's child read errno after fprintf(), which may change it.
+$(T)/mutant-skeleton-errno.c: common/skeleton.c
+	@mkdir -p $(@D)
+	sed '/err = errno;/d; /^\tint err;$$/d; s/strerror(err)/strerror(errno)/; s/err == ENOENT/errno == ENOENT/' $< > $@
 
 $(T)/mutant-%: $(T)/mutant-%.c
 	$(CC) $(CFLAGS) -o $@ $<

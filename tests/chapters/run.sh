@@ -83,6 +83,8 @@ done <<'MUTANTS'
 mount-shared mount mount::mounts_made_inside_stay_inside mount::root_is_private_inside
 pid-shared pid pid::proc_is_private_inside
 skeleton-status contract contract::exit_status_passes_through contract::failure_passes_through contract::signal_becomes_128_plus_n
+skeleton-errno contract contract::missing_command_127_without_stderr
+pid-orphan contract contract::command_dies_with_the_program
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed"

@@ -16,12 +16,18 @@
 
 static struct run r;
 
+/* Runs the program under test with args, in scene (NULL: an empty one). */
+static void run_in(const char *const scene[], const char *const args[])
+{
+	sandbox_run(&r, program_under_test("skeleton"), scene, args);
+	cr_assert(r.observed, "the sandbox did not finish its report; its "
+		  "stderr:\n%s", r.err);
+}
+
 /* Runs the program under test with args, in an empty scene. */
 static void run_with(const char *const args[])
 {
-	sandbox_run(&r, program_under_test("skeleton"), NULL, args);
-	cr_assert(r.observed, "the sandbox did not finish its report; its "
-		  "stderr:\n%s", r.err);
+	run_in(NULL, args);
 }
 
 TestSuite(contract, .timeout = 15);
@@ -88,4 +94,31 @@ Test(contract, missing_command_explained)
 		  "a command that does not exist made the program exit %d and "
 		  "say:\n%s\nexpected exit status 127 and a message naming the "
 		  "command and the reason. " SEE, r.exit_code, r.err);
+}
+
+Test(contract, missing_command_127_without_stderr)
+{
+	run_in((const char *const[]){ "--no-stderr", NULL },
+	       (const char *const[]){ "no-such-command", NULL });
+	cr_expect(r.exit_code == 127,
+		  "a command that does not exist, run with stderr closed "
+		  "(2>&-), made the program exit %d; expected 127. Writing the "
+		  "message failed and changed errno: keep errno right after "
+		  "execvp() returns, before fprintf(). " SEE, r.exit_code);
+}
+
+Test(contract, command_dies_with_the_program)
+{
+	run_in((const char *const[]){ "--signal", "TERM", NULL },
+	       (const char *const[]){ "@probe", "--hold", NULL });
+	const char *orphans = run_get(&r, "during", "signal TERM orphans");
+
+	cr_expect(orphans != NULL && strcmp(orphans, "0") == 0,
+		  "the program was killed with SIGTERM while its command ran; "
+		  "%s of its processes still ran 300 ms later (%s), adopted "
+		  "by the machine's init. The child must ask to die with its "
+		  "parent: prctl(PR_SET_PDEATHSIG, SIGKILL) before execvp(). "
+		  "See chapters/00-skeleton/README.md, \"When the parent "
+		  "dies\".", orphans ? orphans : "some",
+		  run_list(&r, "during", "signal"));
 }

@@ -43,6 +43,7 @@
  *               the kernel refuses it a proc of its own
  *   --userns    start the program as root of a user namespace of its own,
  *               as `unshare --user --map-root-user` would
+ *   --no-stderr start the program with its stderr closed, as `2>&-` does
  *
  * Output: "== before" and its view (report.h), then "== output" and the
  * program's own output (the probe prints "== inside" ... "== end inside";
@@ -56,7 +57,8 @@
  * ("== limit time MS", "== limit processes PEAK", "== limit memory
  * PEAK_KIB"), and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces
  * and addresses (report_net), and what --signal saw: "signal SIG stopped MS"
- * (it ended MS ms after) or "signal SIG running" (still there after 1 s).
+ * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
+ * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
  * and "file PATH present|absent".  The program's stderr is left alone.
  *
@@ -109,6 +111,7 @@ static struct {
 	int ro_root;			/* --ro-root */
 	int mask_proc;			/* --mask-proc */
 	int userns;			/* --userns */
+	int no_stderr;			/* --no-stderr */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
@@ -181,9 +184,12 @@ static void enter_userns(void)
 }
 
 /* Sends extra.signal to the program and waits up to 1 s for it to end;
- * prints what it saw and keeps the status for relay(). */
-static void signal_program(pid_t pid)
+ * prints what it saw and keeps the status for relay().  Once it has ended,
+ * gives what it started 300 ms to follow, and prints how many tasks are
+ * still there: a program that dies must take its command with it. */
+static void signal_program(struct watch *w)
 {
+	pid_t pid = w->pid;
 	const char *name = extra.signal == SIGTERM ? "TERM" : "INT";
 	int ms;
 
@@ -197,6 +203,8 @@ static void signal_program(pid_t pid)
 		if (done == pid) {
 			extra.reaped = 1;
 			printf("signal %s stopped %d\n", name, ms);
+			printf("signal %s orphans %ld\n", name,
+			       watch_settle(w, 300));
 			return;
 		}
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
@@ -266,6 +274,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 			drop_caps();
 		if (extra.userns)
 			enter_userns();
+		if (extra.no_stderr && close(STDERR_FILENO) == -1)
+			die("close stderr");
 		execv(argv[0], argv);
 		die("execv %s", argv[0]);
 	}
@@ -295,7 +305,7 @@ static void relay_line(struct watch *w, char *line)
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
 	if (extra.signal != 0)
-		signal_program(w->pid);
+		signal_program(w);
 	if (extra.reaped)
 		watch_ended(w, extra.status);
 	printf("== output\n");
@@ -366,6 +376,7 @@ int main(int argc, char *argv[])
 		{ "ro-root", no_argument, NULL, 'R' },
 		{ "mask-proc", no_argument, NULL, 'M' },
 		{ "userns", no_argument, NULL, 'U' },
+		{ "no-stderr", no_argument, NULL, 'E' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -397,6 +408,7 @@ int main(int argc, char *argv[])
 		case 'R': extra.ro_root = 1; break;
 		case 'M': extra.mask_proc = 1; break;
 		case 'U': extra.userns = 1; break;
+		case 'E': extra.no_stderr = 1; break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}

@@ -332,19 +332,27 @@ void watch_report_probes(FILE *out)
 	closedir(dir);
 }
 
+long watch_settle(struct watch *w, long grace_ms)
+{
+	long long until = watch_now() + grace_ms;
+	long left;
+
+	while ((left = count_tasks()) > 0 && watch_now() < until) {
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+		reap(w);
+	}
+	return left;
+}
+
 int watch_report_leftovers(FILE *out, struct watch *w)
 {
-	long long until = watch_now() + LEFTOVER_GRACE_MS;
 	DIR *dir;
 	struct dirent *d;
 	char comm[64];
 	int n = 0;
 	pid_t pid;
 
-	while (count_tasks() > 0 && watch_now() < until) {
-		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
-		reap(w);
-	}
+	watch_settle(w, LEFTOVER_GRACE_MS);
 	dir = open_proc();
 	if (dir == NULL)
 		return 0;

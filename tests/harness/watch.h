@@ -65,6 +65,10 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l);
 /* Prints "probe PID" for each process that runs the probe's file. */
 void watch_report_probes(FILE *out);
 
+/* Gives every other process of the sandbox up to grace_ms to end, reaping
+ * them; returns how many tasks are left. */
+long watch_settle(struct watch *w, long grace_ms);
+
 /* Gives what the program left running a moment to end, then prints
  * "task PID COMM" for each process still there but the caller; returns how
  * many it printed. */

@@ -38,7 +38,7 @@ $(T)/badinput/pid-onward/pid.c: chapters/05-pid/pid.c
 # skeleton-127: calls every command that cannot run "not found".
 $(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
 	@mkdir -p $(@D)
-	sed 's/errno == ENOENT ? 127 : 126/127/' $< > $@
+	sed 's/err == ENOENT ? 127 : 126/127/' $< > $@
 
 $(T)/badinput/%: $(T)/badinput/%.c
 	$(CC) $(CFLAGS) -o $@ $<
