@@ -24,8 +24,9 @@ $(T)/%.o: common/%.c | $(B)/setup.stamp
 $(T)/probe: $(T)/probe.o $(T)/report.o
 	$(CC) -o $@ $^
 
-$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/die.o
-	$(CC) -o $@ $^
+$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
+		$(T)/die.o
+	$(CC) -o $@ $^ -lseccomp
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds
 # exercise.o, in its room's makefile).

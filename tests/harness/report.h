@@ -21,7 +21,7 @@ void report_view(FILE *out);
  * IPv4 addresses, "addr NAME A.B.C.D/PREFIX". */
 void report_net(FILE *out);
 
-/* Prints "task PID COMM UID GID", "taskns PID TYPE INODE", and the id maps
+/* Prints "task PID COMM UID GID", "taskns PID TYPE INODE dev MAJOR:MINOR", and the id maps
  * ("taskmap PID uid_map|gid_map INSIDE OUTSIDE COUNT", "tasksetgroups PID
  * allow|deny") for every descendant of root (root included), as this process
  * sees them. */

@@ -116,15 +116,21 @@ void watch_ended(struct watch *w, int status)
 	w->ended_at = watch_now();
 }
 
-/* Reaps every child that has ended; notes the program's end. */
+static int find_probes(FILE *out, pid_t *first, bool command_only);
+
+/* Reaps every child that has ended; notes the program's end, and whether
+ * its command, the probe, still ran then. */
 static void reap(struct watch *w)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (pid == w->pid)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == w->pid) {
+			w->outlived = find_probes(NULL, NULL, true) > 0;
 			watch_ended(w, status);
+		}
+	}
 }
 
 /* Opens /proc afresh (a directory stream cannot be rewound safely across
@@ -310,26 +316,54 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 		close(pidfd);
 }
 
-void watch_report_probes(FILE *out)
+/* Returns how many live processes run the probe's file (a zombie has no
+ * exe to follow), printing "probe PID" for each to out unless it is NULL,
+ * and storing the first one's pid in *first unless that is NULL.  With
+ * command_only, counts only those still named "probe": the probe itself,
+ * not the helpers it forks, which name themselves otherwise. */
+static int find_probes(FILE *out, pid_t *first, bool command_only)
 {
 	DIR *dir = probe_known ? open_proc() : NULL;
 	struct dirent *d;
-	char path[64];
+	char path[64], comm[64];
 	struct stat st;
+	int n = 0;
 	pid_t pid;
 
 	if (dir == NULL)
-		return;
+		return 0;
 	while ((d = readdir(dir)) != NULL) {
 		if ((pid = entry_pid(d)) == 0)
 			continue;
 		snprintf(path, sizeof(path), "%d/exe", pid);
 		if (fstatat(proc_fd, path, &st, 0) == 0 &&
 		    st.st_dev == probe_file.st_dev &&
-		    st.st_ino == probe_file.st_ino)
-			fprintf(out, "probe %d\n", pid);
+		    st.st_ino == probe_file.st_ino &&
+		    (!command_only ||
+		     (read_proc(pid, "comm", comm, sizeof(comm)) == 0 &&
+		      strcmp(comm, "probe") == 0))) {
+			if (out != NULL)
+				fprintf(out, "probe %d\n", pid);
+			if (first != NULL && n == 0)
+				*first = pid;
+			n++;
+		}
 	}
 	closedir(dir);
+	return n;
+}
+
+void watch_report_probes(FILE *out)
+{
+	find_probes(out, NULL, false);
+}
+
+pid_t watch_probe(void)
+{
+	pid_t pid = 0;
+
+	find_probes(NULL, &pid, false);
+	return pid;
 }
 
 long watch_settle(struct watch *w, long grace_ms)

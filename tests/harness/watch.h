@@ -31,6 +31,7 @@ struct watch {
 	bool timed_out;		/* still running at the time limit */
 	bool nproc_reached;	/* stopped at the process limit */
 	bool held;		/* ended, but something else kept its stdout */
+	bool outlived;		/* ended by itself while the probe still ran */
 	long peak_tasks;	/* the most tasks seen at once in the sandbox */
 	/* Called with each line of the program's stdout, newline included. */
 	void (*on_line)(struct watch *w, char *line);
@@ -64,6 +65,9 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l);
 
 /* Prints "probe PID" for each process that runs the probe's file. */
 void watch_report_probes(FILE *out);
+
+/* Returns the pid of a process that runs the probe's file, or 0. */
+pid_t watch_probe(void);
 
 /* Gives every other process of the sandbox up to grace_ms to end, reaping
  * them; returns how many tasks are left. */
