@@ -52,7 +52,14 @@ include tools/doctor.mk
 include book/book.mk
 include tools/lab.mk
 
-test: $(TEST_STEPS)
+# The steps run side by side, since most of their time is spent waiting on
+# sandboxes; make prints each step's output whole when it ends.  -k: every
+# step runs, even after one failed.  TEST_JOBS=1 runs them one by one.
+TEST_JOBS ?= 4
+test:
+	@$(MAKE) --no-print-directory -k -j$(TEST_JOBS) --output-sync=target test-steps
+test-steps: $(TEST_STEPS)
+.PHONY: test-steps
 
 # Speed goals live in benchmarks that print figures, one script per part.
 bench:
