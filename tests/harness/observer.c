@@ -122,6 +122,7 @@ extern char **environ;
 
 static struct limits limits;	/* --nproc, --memory, --time-limit */
 static int program_stdin = -1;	/* closed once the probe has reported */
+static bool probe_holds;	/* the probe was given --hold */
 
 /* What the exercises' scenes ask for, besides the chapters' options. */
 static struct {
@@ -452,6 +453,18 @@ static void relay_line(struct watch *w, char *line)
 	fputs(line, stdout);
 	if (program_stdin == -1 || strcmp(line, marker) != 0)
 		return;
+	/* A program that has ended while a holding probe reported did not
+	 * wait for it (a zombie not yet reaped has ended too).  A probe that
+	 * does not hold may end, and its program after it, before we read
+	 * its report. */
+	if (probe_holds && !w->outlived) {
+		siginfo_t info = { 0 };
+
+		w->outlived = w->ended ||
+			      (waitid(P_PID, w->pid, &info,
+				      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			       info.si_pid == w->pid);
+	}
 	printf("== during\n");
 	printf("program %d\n", w->pid);
 	watch_report_probes(stdout);
@@ -596,6 +609,8 @@ int main(int argc, char *argv[])
 	if (optind == argc)
 		die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 
+	for (int i = optind; i < argc; i++)
+		probe_holds |= strcmp(argv[i], "--hold") == 0;
 	watch_init(PROBE);
 	watch_limit_sandbox(&limits);
 	prepare_extra();
