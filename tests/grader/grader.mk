@@ -16,43 +16,16 @@ grade-harness: $(TEST_TOOLS) $(EX_SUITES) $(T)/test-contract
 
 WORK ?= chapters
 CHAPTER ?=
-GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' HINTS='$(HINTS)' VERBOSE='$(VERBOSE)' \
-	tests/grader/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
+GRADE_ENV = CC='$(CC)' CFLAGS='$(CFLAGS)' HINTS='$(HINTS)' VERBOSE='$(VERBOSE)'
 HARNESS_FAILED = echo "check: cannot grade: the test harness did not build; \
 the reason is above: a missing package (install it as said), or a fault of \
 the workbook, not of the exercises (\`make test\` shows more)" >&2
 
-# GNU make ends with status 2 whenever a recipe fails, and with 1 only in
-# question mode (-q); make check must end with the grader's own status: 0
-# full marks, 1 some test failed, 2 could not grade.  So when check is the
-# only goal, the grading runs while this file is read, its table written
-# straight to make's standard output, and its status decides how make ends:
-# 0 as usual; 1 by turning on question mode, in which the phony check is
-# "not up to date" and nothing runs; 2 by $(error).
-ifeq ($(MAKECMDGOALS),check)
-# make's standard output is reopened through /proc, tried first in a
-# subshell: a failed redirection of exec ends sh (dash) at once, and a
-# terminal or pipe of another user (su, sudo -u) or a socket cannot be
-# reopened; the table then goes to standard error.
-GRADE_STATUS := $(shell exec 3>&1; \
-	if (exec >>/proc/$$PPID/fd/1) 2>/dev/null; \
-	then exec >>/proc/$$PPID/fd/1; else exec >&2; fi; \
-	if ! $(MAKE) --no-print-directory grade-harness >/dev/null; then \
-		$(HARNESS_FAILED); echo 2 >&3; exit; fi; \
-	$(GRADE) && echo 0 >&3 || echo $$? >&3)
-ifeq ($(GRADE_STATUS),1)
-MAKEFLAGS += -q
-else ifneq ($(GRADE_STATUS),0)
-$(error check: could not grade, as said above)
-endif
-check: ; @:
-else
-# Among other goals, check is an ordinary target, failing with make's 2.
+# The grading is one plain command, tools/check.sh, with its own exit status
+# (0 full marks, 1 some test failed, 2 could not grade); as a recipe it ends
+# make with 0, or with make's own 2.  `make -n check` grades nothing.
 check:
-	@$(MAKE) --no-print-directory grade-harness >/dev/null || \
-	  { $(HARNESS_FAILED); exit 2; }
-	@$(GRADE)
-endif
+	@$(GRADE_ENV) tools/check.sh -B '$(B)' '$(WORK)' '$(CHAPTER)'
 
 # entr(1) runs the check again each time one of the exercise files changes.
 # The files are listed first, so that a wrong CHAPTER or WORK is refused
