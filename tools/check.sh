@@ -2,6 +2,7 @@
 # check.sh: grade one student's exercises: the grader, plainly called.
 #
 #     usage: tools/check.sh [-o OUT] [-B BUILD] WORK [CHAPTER]
+#            tools/check.sh --harness [-B BUILD]
 #
 # Builds the test harness into BUILD (build/ of the workbook) if it is not
 # built, then grades WORK, a copy of a student's chapters/ folder, with
@@ -10,7 +11,8 @@
 # classroom.b64 (GitHub Classroom's grading reporter's payload, made from
 # results.json).  WORK is never written to.  `make check`, `make
 # check-all`, Gradescope's run_autograder and the Classroom workflow all
-# call this; so may an instructor's own scripts.
+# call this; so may an instructor's own scripts.  --harness builds the
+# harness and stops: for a script that grades many at once.
 #
 # Environment: CC, CFLAGS, HINTS, VERBOSE and GRADE_JOBS, as grade.sh reads
 # them.
@@ -20,6 +22,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 usage="usage: tools/check.sh [-o OUT] [-B BUILD] WORK [CHAPTER]"
+harness_only=
+if [ "${1:-}" = --harness ]; then
+	harness_only=yes
+	shift
+fi
 out=
 build=$root/build
 while getopts "+o:B:" opt; do
@@ -30,7 +37,9 @@ while getopts "+o:B:" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+if [ -n "$harness_only" ] && [ $# -eq 0 ]; then
+	set -- ""
+elif [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "$usage" >&2
 	exit 2
 fi
@@ -80,10 +89,12 @@ if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" --no-print-director
 	cat "$errors" >&2
 	reason="the test harness did not build; the reason is above: a missing package (install it as said), or a fault of the workbook, not of the exercises (\`make test\` shows more)"
 	echo "check: cannot grade: $reason" >&2
+	[ -n "$harness_only" ] && exit 2
 	rm -f "$out/results.json" "$out/junit.xml"
 	command -v jq >/dev/null && classroom 2
 	exit 2
 fi
+[ -z "$harness_only" ] || exit 0
 
 # The grader's messages go to stderr as it writes them, and to a file.
 exec 3>&1

@@ -24,7 +24,10 @@
 #
 # Environment: CC and CFLAGS, the compiler and flags (make passes its own);
 # GRADE_JOBS, how many exercises are compiled or tested at once (the number
-# of CPUs);
+# of CPUs); GRADE_SHARE, a folder where graded exercises are kept by the
+# checksum of their files and of the grader, so that an exercise whose
+# files another grading has already graded is not graded again (check-all
+# shares one among a class: untouched stubs are graded once);
 # the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
 # exercise's .c and .h files, nothing else.
 # Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
@@ -229,7 +232,7 @@ run_suite() {
 test_exercise() {
 	local cases="//testsuite[@name='$2']/testcase"
 	run_suite "$2" "$3" "$2" "$build/tests/ex-${1#*-}" --filter "$2/*"
-	[ "$(xmllint --xpath "count($cases) > 0 and count($cases[@status != 'PASSED']) = 0" \
+	[ "$(xmllint --xpath "count($cases) > 0 and count(${cases}[@status != 'PASSED']) = 0" \
 		"$out/xml/$2.xml" 2>/dev/null)" = true ] || return 0
 	run_suite "$2" "$3" "$2.contract" "$build/tests/test-contract"
 }
@@ -244,17 +247,77 @@ throttle() {
 	done
 }
 
+# -- Exercises graded before, by the same grader, from the same files: what
+# that grading left (the program, the suites' reports, the records) is kept
+# in GRADE_SHARE/KEY, and taken instead of grading again.  Only outcomes
+# that do not depend on the machine's load are kept: a program that
+# compiled and suites that ended by themselves.
+share=${GRADE_SHARE:-}
+if [ -n "$share" ]; then
+	mkdir -p "$share"
+	share=$(realpath -- "$share")
+	grader_key=$({ printf '%s\n' "$cc" "${cflags[@]}"
+		cat "$0" "$list" "$build"/tests/{observer,probe,test-contract,ex-*}; } |
+		sha256sum | cut -c1-64)
+fi
+# share_key DIR NAME: the key of exercise NAME: the grader's, and the name
+# and contents of each file compile() would copy.
+share_key() {
+	(printf '%s %s\n' "$grader_key" "$2"
+	 cd "$work/$1" && find . -maxdepth 1 -type f -size -1024k \( -name '*.c' -o -name '*.h' \) \
+		-print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-64
+}
+# share_take DIR NAME: takes NAME's grading from the share, if it is there.
+share_take() {
+	local kept
+	[ -n "$share" ] && [ -f "$work/$1/$2.c" ] || return 1
+	kept="$share/$(share_key "$1" "$2")"
+	echo "$kept" >"$out/log/$2.key"
+	[ -f "$kept/records" ] || return 1
+	cp "$kept/bin" "$out/bin/$2"
+	for file in "$kept/$2".*; do
+		case $file in
+		*.run) cp "$file" "$out/log/" ;;
+		*) cp "$file" "$out/xml/" ;;
+		esac
+	done
+	cp "$kept/records" "$out/log/$2.shared"
+}
+# share_keep NAME BEFORE: keeps NAME's grading, whose records start at byte
+# BEFORE of the records file, unless it depended on the load.
+share_keep() {
+	local kept tmp rc
+	[ -f "$out/log/$1.key" ] && [ ! -f "$out/log/$1.shared" ] && [ -x "$out/bin/$1" ] || return 0
+	for rc in "$out/xml/$1.rc" "$out/xml/$1.contract.rc"; do
+		[ ! -f "$rc" ] || [ "$(cat "$rc")" = 0 ] || return 0
+	done
+	kept=$(cat "$out/log/$1.key")
+	[ ! -e "$kept" ] || return 0
+	tmp=$(mktemp -d "$share/.new.XXXXXX")
+	cp "$out/bin/$1" "$tmp/bin"
+	cp "$out/xml/$1".xml "$out/xml/$1".rc "$tmp/"
+	[ ! -f "$out/xml/$1.contract.rc" ] || cp "$out/xml/$1".contract.* "$tmp/"
+	for run in "$out/log/$1".run "$out/log/$1".contract.run; do
+		[ ! -f "$run" ] || cp "$run" "$tmp/$(basename "$run")"
+	done
+	tail -c +"$(($2 + 1))" "$records" >"$tmp/records"
+	mv -T "$tmp" "$kept" 2>/dev/null || rm -rf "$tmp"
+}
+
 while IFS=$'\t' read -r dir name _; do
 	for suite in "$build/tests/ex-${dir#*-}" "$build/tests/test-contract"; do
 		[ -x "$suite" ] ||
 			cannot "the test suite $suite is not built: run \`make check\`, not this script alone"
 	done
+	! share_take "$dir" "$name" || continue
 	throttle
 	compile "$dir" "$name" &
 done <<<"$selected"
 wait
 while IFS=$'\t' read -r dir name _ seconds _; do
-	[ -x "$out/bin/$name" ] || continue
+	if [ ! -x "$out/bin/$name" ] || [ -f "$out/log/$name.shared" ]; then
+		continue
+	fi
 	throttle
 	test_exercise "$dir" "$name" "$seconds" &
 done <<<"$selected"
@@ -352,10 +415,16 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 $(head -n 30 "$out/log/$name.cc" | clean)"
 		continue
 	fi
+	if [ -f "$out/log/$name.shared" ]; then
+		cat "$out/log/$name.shared" >>"$records"
+		continue
+	fi
+	before=$(stat -c %s "$records")
 	IFS=, read -r -a names <<<"$tests"
 	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
 	[ ! -f "$out/xml/$name.contract.rc" ] ||
 		record_suite "$name.contract" contract "$seconds" contract
+	[ -z "$share" ] || share_keep "$name" "$before"
 done <<<"$selected"
 
 # The records as JSON: an array of objects, in the list's order.  The last
