@@ -47,10 +47,11 @@ while getopts "+j:fo:B:" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-if [ $# -ne 1 ] || [ -z "$1" ]; then
+if [ $# -ne 1 ]; then
 	echo "$usage" >&2
 	exit 2
 fi
+[ -n "$1" ] || { echo "check-all: SUBMISSIONS is empty: give the folder that holds the class's submissions, one entry a student" >&2; exit 2; }
 [[ $jobs_max =~ ^[1-9][0-9]*$ ]] || { echo "check-all: JOBS must be a number, not '$jobs_max'" >&2; exit 2; }
 [ -d "$1" ] || { echo "check-all: SUBMISSIONS=$1: no such folder" >&2; exit 2; }
 submissions=$(realpath -- "$1")

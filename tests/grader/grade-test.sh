@@ -22,6 +22,10 @@
 # 7. Mutants of the reference solutions, each breaking one thing an
 #    exercise asks for, lose the exercise's points, and the test named for
 #    that thing is among the failures.
+# 8. tools/check.sh, the plain command, keeps the 0/1/2 contract, and its
+#    GitHub Classroom payload (classroom.b64) decodes to what results.json
+#    says, or to an error with the reason; `make check` ends 0 or 2, and
+#    `make -n check` grades nothing.
 # Prints "grader: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
@@ -98,7 +102,7 @@ sums "$tmp/solutions" >"$tmp/solutions.before"
 sums "$root/chapters" >"$tmp/chapters.before"
 grade() {	# NAME WORK [CHAPTER]: grades into OUT/NAME; status in .rc
 	local rc=0
-	"$here/grade.sh" -o "$out/$1" "$build" "$2" "${3:-}" >"$tmp/$1.out" 2>&1 || rc=$?
+	"$root/tools/check.sh" -o "$out/$1" -B "$build" "$2" "${3:-}" >"$tmp/$1.out" 2>&1 || rc=$?
 	echo "$rc" >"$tmp/$1.rc"
 }
 grade solutions "$tmp/solutions" &
@@ -242,6 +246,42 @@ while IFS='|' read -r mutant file test script; do
 		test "$lost" = 0 -a "$caught" = 1
 	[ "$caught" = 1 ] || sed "s/^/  $mutant: /" "$tmp/mutant-$mutant.out" | head -20
 done <<<"$mutants"
+
+echo "== The plain command: the Classroom payload, make check's status"
+# payload NAME: OUT/NAME/classroom.b64, decoded.
+payload() { base64 -d "$out/$1/classroom.b64" 2>/dev/null || echo '{}'; }
+for name in solutions stubs broken; do
+	want=pass
+	[ "$(cat "$tmp/$name.rc")" = 0 ] || want=fail
+	# shellcheck disable=SC2016 # jq's variables, not the shell's
+	expect "$name: classroom.b64 decodes to results.json's tests, scores and a status $want" \
+		jq -e -n --argjson p "$(payload "$name")" --slurpfile r "$out/$name/results.json" --arg want "$want" '
+		$r[0] as $r | $p.version == 1 and $p.status == $want and
+		$p.max_score == ([$r.tests[].max_score] | add) and
+		([$p.tests[].score] | add) == $r.score and
+		[$p.tests[] | [.name, .score, .max_score, .status == "pass", .message]] ==
+		[$r.tests[] | [.name, .score, .max_score, .status == "passed", .output]]' >/dev/null
+done
+rc=0
+"$root/tools/check.sh" -o "$out/bad" -B "$build" "$tmp/empty" >"$tmp/bad.out" 2>&1 || rc=$?
+# shellcheck disable=SC2016 # jq's variables, not the shell's
+expect "check.sh on a folder without exercises: exit 2, and an error payload with the reason (got $rc)" \
+	jq -e -n --argjson p "$(payload bad)" --arg rc "$rc" '$rc == "2" and $p.status == "error" and
+		($p.tests[0].message | test("none of the exercise files")) and $p.max_score > 0' >/dev/null
+# make, as from a shell: not this make's flags, nor its job server.
+make_check() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" --no-print-directory -s B="$build" "$@"; }
+rc=0
+make_check -n check WORK="$tmp/solutions" OUT="$tmp/dry" >"$tmp/dry.out" 2>&1 || rc=$?
+expect "make -n check grades nothing (status $rc, $(grep -c . "$tmp/dry.out") lines)" \
+	test "$rc" = 0 -a ! -e "$tmp/dry" -a "$(grep -c 'tools/check.sh' "$tmp/dry.out")" = 1
+rc=0
+make_check check WORK="$tmp/solutions" CHAPTER=uts OUT="$out/make-solutions" >"$tmp/make.out" 2>&1 || rc=$?
+expect "make check on full marks: status 0, the table printed (got $rc, $(tail -n 1 "$tmp/make.out"))" \
+	same "$rc $(tail -n 1 "$tmp/make.out")" "0 Score: 3/3"
+rc=0
+make_check check WORK="$root/chapters" CHAPTER=uts OUT="$out/make-stubs" >"$tmp/make.out" 2>&1 || rc=$?
+expect "make check on a failed test: make's status 2, the table printed (got $rc)" \
+	same "$rc $(grep -c '^Score: 0/3$' "$tmp/make.out")" "2 1"
 
 echo "grader: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

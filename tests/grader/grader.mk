@@ -11,7 +11,7 @@ EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 $(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
 	$(CC) -o $@ $^ -lcriterion
 
-.PHONY: check watch grade-harness test-grader
+.PHONY: check check-all watch grade-harness test-grader
 grade-harness: $(TEST_TOOLS) $(EX_SUITES) $(T)/test-contract
 
 WORK ?= chapters
@@ -25,7 +25,13 @@ the workbook, not of the exercises (\`make test\` shows more)" >&2
 # (0 full marks, 1 some test failed, 2 could not grade); as a recipe it ends
 # make with 0, or with make's own 2.  `make -n check` grades nothing.
 check:
-	@$(GRADE_ENV) tools/check.sh -B '$(B)' '$(WORK)' '$(CHAPTER)'
+	@$(GRADE_ENV) tools/check.sh -B '$(B)' $(if $(OUT),-o '$(OUT)') '$(WORK)' '$(CHAPTER)'
+
+# A class: every submission in SUBMISSIONS, JOBS at a time (tools/check-all.sh);
+# FORCE=1 grades again those that have not changed.
+check-all:
+	@$(GRADE_ENV) tools/check-all.sh -B '$(B)' $(if $(OUT),-o '$(OUT)') \
+	  $(if $(JOBS),-j '$(JOBS)') $(if $(filter-out 0,$(FORCE)),-f) '$(SUBMISSIONS)'
 
 # entr(1) runs the check again each time one of the exercise files changes.
 # The files are listed first, so that a wrong CHAPTER or WORK is refused
@@ -42,3 +48,10 @@ watch:
 TEST_STEPS += test-grader
 test-grader: grade-harness $(T)/test-contract
 	tests/grader/grade-test.sh $(B)
+
+# make test: make check-all on a small class of every kind of submission,
+# good and bad (tests/grader/class-test.sh).
+TEST_STEPS += test-class
+.PHONY: test-class
+test-class: grade-harness
+	tests/grader/class-test.sh $(B)
