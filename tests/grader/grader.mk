@@ -11,7 +11,7 @@ EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 $(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
 	$(CC) -o $@ $^ -lcriterion
 
-.PHONY: check check-all watch grade-harness test-grader
+.PHONY: check check-all watch grade-harness test-grader gradescope test-gradescope
 grade-harness: $(TEST_TOOLS) $(EX_SUITES) $(T)/test-contract
 
 WORK ?= chapters
@@ -55,3 +55,11 @@ TEST_STEPS += test-class
 .PHONY: test-class
 test-class: grade-harness
 	tests/grader/class-test.sh $(B)
+
+# Gradescope: build/gradescope/autograder.zip (tools/gradescope.sh), and its
+# test in a container started as Gradescope's are, which needs podman and
+# root (tests/grader/gradescope-test.sh; .ci/run runs it).
+gradescope:
+	@tools/gradescope.sh -B '$(B)'
+test-gradescope: grade-harness
+	tests/grader/gradescope-test.sh $(B)
