@@ -100,40 +100,45 @@ box=(bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr
 	"${tops[@]}" --proc /proc --dev /dev --tmpfs /tmp --setenv HOME /tmp)
 
 # unpack KIND ENTRY DEST: unpacks the archive or repository ENTRY into DEST;
-# prints why it is refused, if it is.
+# prints why it is refused, if it is.  The unpacker fills a scratch folder
+# of its own in /tmp, which its user can reach wherever OUT is, and which
+# is then copied to DEST.
 unpack() {
-	local kind=$1 entry=$2 dest=$3 rc=0
+	local kind=$1 entry=$2 dest=$3 rc=0 scratch
 	rm -rf "$dest"
-	mkdir -p "$dest"
-	[ ${#as_sandbox[@]} -eq 0 ] || chown "$spare:$spare" "$dest"
+	scratch=$(mktemp -d /tmp/check-all.XXXXXX)
+	[ ${#as_sandbox[@]} -eq 0 ] || chown "$spare:$spare" "$scratch"
 	# At most about 64 MiB written (the unpacker stops there itself), 1 GB
-	# of memory, 60 s.
+	# of memory, 60 s; the unpacker itself is copied in.
 	local run=(timeout -k 2 60 "${as_sandbox[@]}" "${box[@]}"
-		--ro-bind "$root/tools/unpack.py" /unpack.py --bind "$dest" /out)
+		--ro-bind-data 11 /unpack.py --bind "$scratch" /out)
 	if [ "$kind" = git ]; then
-		command -v git >/dev/null || { echo "git is missing: install git to grade repositories"; return; }
+		command -v git >/dev/null || { echo "git is missing: install git to grade repositories"; rm -rf "$scratch"; return; }
 		# git runs as ourselves (it must read the repository) in a
 		# sandbox that holds nothing else: a repository's own settings
 		# (filters, hooks) cannot reach this machine.
 		(ulimit -v 1000000 -f 70000
 		 set -o pipefail
 		 timeout -k 2 60 "${box[@]}" --ro-bind "$entry" /repo \
-			git -c safe.directory='*' -C /repo archive --format=tar HEAD 2>"$dest.git" |
-			"${run[@]}" python3 /unpack.py tar - /out) </dev/null 2>"$dest.why" || rc=$?
-		if [ "$rc" -ne 0 ] && [ -s "$dest.git" ] && [ ! -s "$dest.why" ]; then
-			echo "$(basename "$entry"): git cannot read it: $(grep -m1 . "$dest.git")"
+			git -c safe.directory='*' -C /repo archive --format=tar HEAD 2>"$scratch.git" |
+			"${run[@]}" python3 /unpack.py tar - /out) </dev/null 11<"$root/tools/unpack.py" 2>"$scratch.why" || rc=$?
+		if [ "$rc" -ne 0 ] && [ -s "$scratch.git" ] && [ ! -s "$scratch.why" ]; then
+			echo "$(basename "$entry"): git cannot read it: $(grep -m1 . "$scratch.git")"
 		fi
 	else
 		(ulimit -v 1000000 -f 70000
-		 exec "${run[@]}" python3 /unpack.py "$kind" - /out) <"$entry" 2>"$dest.why" || rc=$?
+		 exec "${run[@]}" python3 /unpack.py "$kind" - /out) <"$entry" 11<"$root/tools/unpack.py" 2>"$scratch.why" || rc=$?
 	fi
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "$(basename "$entry"): it took more than 60 s to unpack"
 	elif [ "$rc" -ne 0 ]; then
-		[ -s "$dest.why" ] || echo "exit status $rc" >"$dest.why"
-		echo "$(basename "$entry"): $(tail -n 1 "$dest.why")"
+		[ -s "$scratch.why" ] || echo "exit status $rc" >"$scratch.why"
+		echo "$(basename "$entry"): $(tail -n 1 "$scratch.why")"
+	else
+		mkdir -p "$dest"
+		cp -R "$scratch/." "$dest/"
 	fi
-	rm -f "$dest.why" "$dest.git"
+	rm -rf "$scratch" "$scratch.why" "$scratch.git"
 }
 
 # row ID STATUS REASON: writes OUT/ID/row, the student's line of the
