@@ -93,9 +93,15 @@ grep -q '^check-all: grading 1 of the class' "$tmp/again.out" ||
 	{ echo "bench: the re-run did not grade one student:"; tail -n 5 "$tmp/again.out"; status=1; }
 
 if [ -x tools/vm.sh ]; then
-	cp -a solutions "$tmp/vm-work"
+	# As run_autograder grades in the VM; the guest sees the workbook,
+	# not this machine's /var/tmp.
+	rm -rf build/bench-vm
+	mkdir -p build/bench-vm
+	cp -a solutions build/bench-vm/work
 	run vm 240 env VM_ACCEL=tcg VM_MEMORY=512M VM_CPUS=1 \
-		tools/vm.sh tools/check.sh -o "$tmp/vm-out" "$tmp/vm-work" || true
+		tools/vm.sh env SANDBOX_TIME_SCALE=20 \
+		tools/check.sh -o "$root/build/bench-vm/out" "$root/build/bench-vm/work" || true
+	rm -rf build/bench-vm
 	grep -q "^Score: \([0-9]*\)/\1$" "$tmp/vm.out" ||
 		{ echo "bench: the VM did not grade full marks:"; tail -n 10 "$tmp/vm.out"; status=1; }
 	grep -m1 '^vm: ' "$tmp/vm.out" | sed 's/^/       /'

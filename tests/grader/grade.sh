@@ -28,6 +28,10 @@
 # checksum of their files and of the grader, so that an exercise whose
 # files another grading has already graded is not graded again (check-all
 # shares one among a class: untouched stubs are graded once);
+# SANDBOX_TIME_SCALE, how many times slower than here everything runs (1;
+# the test VM under emulation sets more), by which every limit in time is
+# stretched, the exercises' here and the sandbox's (tests/harness/sandbox.c),
+# while the reports name them unstretched;
 # the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
 # exercise's .c and .h files, nothing else.
 # Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
@@ -216,12 +220,16 @@ compile() {
 # within SECONDS; its XML report in OUT/xml/REPORT.xml, its exit status in
 # OUT/xml/REPORT.rc, what it printed in OUT/log/REPORT.run.
 run_suite() {
-	local name=$1 seconds=$2 report=$3 rc=0
+	local name=$1 seconds=$2 report=$3 rc=0 stretch=()
 	shift 3
+	if [ "$scale" -gt 1 ]; then
+		seconds=$((seconds * scale))
+		stretch=(--timeout "$seconds")
+	fi
 	# Tests that make the same observation share one run (sandbox.c).
 	(cd "$out/xml" && PROGRAM="$out/bin/$name" SANDBOX_CACHE="$out/cache/$name" \
 		timeout -k 2 "$seconds" \
-		"$@" --xml="$report.xml" --always-succeed) \
+		"$@" "${stretch[@]}" --xml="$report.xml" --always-succeed) \
 		</dev/null 9<&- >"$out/log/$report.run" 2>&1 || rc=$?
 	echo "$rc" >"$out/xml/$report.rc"
 }
@@ -241,6 +249,8 @@ test_exercise() {
 # tests run in parallel already; more at once than the machine has CPUs
 # only makes every sandbox slower, and its time limits nearer.
 jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+scale=${SANDBOX_TIME_SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || cannot "SANDBOX_TIME_SCALE must be a whole number, not '$scale'"
 throttle() {
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
 		wait -n || true

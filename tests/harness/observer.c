@@ -17,6 +17,8 @@
  *               MS milliseconds
  *   --files BYTES       let each of the sandbox's tmpfs (/, /dev, /tmp) hold
  *               at most BYTES
+ *   --time-scale N      wait N times longer wherever a scene waits for the
+ *               program (tests/harness/sandbox.c: SANDBOX_TIME_SCALE)
  *
  * The scenes:
  *
@@ -145,6 +147,7 @@ static struct {
 	int trace_sock;			/* the program's end of its socket */
 	int netns_fd;			/* the probe's, while held; else -1 */
 	int early;			/* --early-signal: SIGTERM or SIGINT */
+	int time_scale;			/* --time-scale N, else 1 */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
@@ -331,6 +334,7 @@ static bool catches(pid_t pid, int sig)
 static void early_trials(char *argv[])
 {
 	enum { TRIALS = 20, HANDLER_MS = 1000, WAIT_MS = 2000 };
+	const int scale = extra.time_scale > 1 ? extra.time_scale : 1;
 	const char *name = extra.early == SIGTERM ? "TERM" : "INT";
 	int lost = 0, killed = 0, i;
 
@@ -356,12 +360,12 @@ static void early_trials(char *argv[])
 			_exit(127);
 		}
 		close(in[0]);
-		until = watch_now() + HANDLER_MS;
+		until = watch_now() + HANDLER_MS * scale;
 		while (!catches(pid, extra.early) && watch_now() < until)
 			continue;
 		if (kill(pid, extra.early) == -1)
 			die("kill %d SIG%s", pid, name);
-		for (int ms = 0; ms < WAIT_MS && !ended; ms++) {
+		for (int ms = 0; ms < WAIT_MS * scale && !ended; ms++) {
 			if (waitpid(pid, &status, WNOHANG) == pid)
 				ended = 1;
 			else
@@ -558,6 +562,7 @@ int main(int argc, char *argv[])
 		{ "hold-netns", no_argument, NULL, 'H' },
 		{ "trace-open", no_argument, NULL, 'T' },
 		{ "early-signal", required_argument, NULL, 'e' },
+		{ "time-scale", required_argument, NULL, 's' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -603,6 +608,7 @@ int main(int argc, char *argv[])
 		case 'e':
 			extra.early = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
 			break;
+		case 's': extra.time_scale = atoi(optarg); limits.scale = extra.time_scale; break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}

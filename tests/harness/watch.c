@@ -68,11 +68,17 @@ static void limit_tmpfs(const char *path, long size)
 		die("mount %s MS_REMOUNT %s", path, size_opt);
 }
 
+/* How many times longer the graces last: limits.scale, from
+ * watch_limit_sandbox(). */
+static long grace_scale = 1;
+
 void watch_limit_sandbox(const struct limits *l)
 {
 	/* Files in a tmpfs are memory that no process owns: RLIMIT_AS does
 	 * not count them, and RLIMIT_FSIZE only bounds each file. */
 	static const char *const tmpfs[] = { "/", "/dev", "/tmp" };
+
+	grace_scale = l->scale > 1 ? l->scale : 1;
 
 	for (size_t i = 0; l->files > 0 && i < sizeof(tmpfs) / sizeof(tmpfs[0]); i++)
 		limit_tmpfs(tmpfs[i], l->files);
@@ -233,6 +239,7 @@ static void split(struct watch *w, char *buf, size_t *len, bool eof)
 
 void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 {
+	const long hold_grace_ms = HOLD_GRACE_MS * grace_scale;
 	static char buf[2 * LINE_MAX_BYTES];
 	long long now, deadline = l->time_ms > 0 ? watch_now() + l->time_ms
 						    : LLONG_MAX, sampled = 0;
@@ -245,7 +252,7 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 		now = watch_now();
 		if (w->ended && !open_out)
 			break;
-		if (w->ended && now - w->ended_at >= HOLD_GRACE_MS) {
+		if (w->ended && now - w->ended_at >= hold_grace_ms) {
 			w->held = true;
 			break;
 		}
@@ -275,8 +282,8 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 
 		if (deadline - now < wait)
 			wait = deadline - now;
-		if (w->ended && w->ended_at + HOLD_GRACE_MS - now < wait)
-			wait = w->ended_at + HOLD_GRACE_MS - now;
+		if (w->ended && w->ended_at + hold_grace_ms - now < wait)
+			wait = w->ended_at + hold_grace_ms - now;
 		if (pidfd == -1 && !w->ended && wait > 10)
 			wait = 10;
 		if (open_out)
@@ -386,7 +393,7 @@ int watch_report_leftovers(FILE *out, struct watch *w)
 	int n = 0;
 	pid_t pid;
 
-	watch_settle(w, LEFTOVER_GRACE_MS);
+	watch_settle(w, LEFTOVER_GRACE_MS * grace_scale);
 	dir = open_proc();
 	if (dir == NULL)
 		return 0;

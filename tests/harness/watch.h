@@ -20,6 +20,7 @@ struct limits {
 	long memory;		/* bytes of address space, per process */
 	long time_ms;		/* wall-clock time of the program */
 	long files;		/* bytes in each of the sandbox's tmpfs */
+	long scale;		/* how much longer the graces last (>= 1) */
 };
 
 /* One program being watched. */
