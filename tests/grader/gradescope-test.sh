@@ -65,9 +65,16 @@ image="localhost/workbook-gradescope-test:$(sha256sum "$zip" | cut -c1-16)"
 if ! podman image exists "$image"; then
 	say "building $image (setup.sh)"
 	cp "$zip" "$tmp/autograder.zip"
+	# The packages first, in a layer of their own that podman keeps from
+	# one zip to the next (setup.sh then finds them installed); unzip,
+	# python3 and jq, as Gradescope's base image has them.
+	sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$root/tools/packages.txt" | awk '{ print $1 }' |
+		tr '\n' ' ' >"$tmp/packages"
 	cat >"$tmp/Containerfile" <<'EOF'
 FROM debian:bookworm
-RUN apt-get update -q && apt-get install -y -q --no-install-recommends unzip jq python3
+COPY packages /tmp/packages
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends unzip jq python3 \
+    qemu-system-x86 xz-utils $(cat /tmp/packages) >/dev/null
 COPY autograder.zip /tmp/autograder.zip
 RUN mkdir -p /autograder/source /autograder/results /autograder/submission && \
     unzip -q /tmp/autograder.zip -d /autograder/source && rm /tmp/autograder.zip && \
