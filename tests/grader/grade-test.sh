@@ -268,6 +268,15 @@ rc=0
 expect "check.sh on a folder without exercises: exit 2, and an error payload with the reason (got $rc)" \
 	jq -e -n --argjson p "$(payload bad)" --arg rc "$rc" '$rc == "2" and $p.status == "error" and
 		($p.tests[0].message | test("none of the exercise files")) and $p.max_score > 0' >/dev/null
+# The Classroom workflow hands that payload to the reporter, which reads
+# it from the variable named for the grading step's id, upper-cased.
+flow="$root/tools/classroom/classroom.yml"
+id=$(sed -n 's/^ *id: *//p' "$flow")
+expect "the Classroom workflow lifts AppArmor's restriction, runs tools/check.sh and hands build/grade/classroom.b64 to the reporter as runner $id" \
+	test -n "$id" -a "$(grep -c -e 'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' \
+		-e 'tools/check.sh chapters' -e 'cat build/grade/classroom.b64' \
+		-e "^ *${id^^}_RESULTS: \"\${{ steps.$id.outputs.result }}\"" \
+		-e "^ *runners: $id$" "$flow")" = 5
 # make, as from a shell: not this make's flags, nor its job server.
 make_check() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$root" --no-print-directory -s B="$build" "$@"; }
 rc=0

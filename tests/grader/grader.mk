@@ -63,3 +63,10 @@ gradescope:
 	@tools/gradescope.sh -B '$(B)'
 test-gradescope: grade-harness
 	tests/grader/gradescope-test.sh $(B)
+
+# GitHub Classroom: the workflow for the assignment's template repository.
+.PHONY: classroom
+classroom:
+	@mkdir -p .github/workflows
+	@cp tools/classroom/classroom.yml .github/workflows/classroom.yml
+	@echo "classroom: wrote .github/workflows/classroom.yml; commit it to the assignment's template repository"
