@@ -98,7 +98,7 @@ if [ -x tools/vm.sh ]; then
 	rm -rf build/bench-vm
 	mkdir -p build/bench-vm
 	cp -a solutions build/bench-vm/work
-	run vm 240 env VM_ACCEL=tcg VM_MEMORY=512M VM_CPUS=1 \
+	run vm 240 env VM_ACCEL=tcg VM_MEMORY=384M VM_TB_SIZE=64 VM_CPUS=1 \
 		tools/vm.sh env SANDBOX_TIME_SCALE=20 \
 		tools/check.sh -o "$root/build/bench-vm/out" "$root/build/bench-vm/work" || true
 	rm -rf build/bench-vm

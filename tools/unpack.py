@@ -123,6 +123,8 @@ def git_head(repo):
     runs on a student's configuration here): the commit, or the ref when it
     is packed, with the packed refs' checksum."""
     gitdir = os.path.join(repo, ".git")
+    if os.path.isfile(gitdir):
+        raise Refused("its .git names a repository elsewhere (a worktree, a submodule): hand in the repository itself")
     if not os.path.isdir(gitdir):
         gitdir = repo  # a bare repository
     with open(os.path.join(gitdir, "HEAD"), encoding="utf-8", errors="replace") as f:

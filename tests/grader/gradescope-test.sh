@@ -54,7 +54,8 @@ if ! command -v podman >/dev/null || ! podman image exists "$base"; then
 fi
 
 tmp=$(mktemp -d /var/tmp/gradescope-test.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# kept when a check failed: the logs of each run are there.
+trap '[ "$failed" -ne 0 ] && echo "gradescope: the runs are kept in $tmp" || rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 
 # -- 1. The zip, and the image Gradescope would make of it.
@@ -141,7 +142,7 @@ for name in solutions stubs; do
 	expect "$name: results.json is what tools/check.sh writes for the same files here" \
 		cmp -s <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json")
 	if ! cmp -s <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json"); then
-		diff <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json") | head -n 20
+		diff <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json") | head -n 20 || true
 		tail -n 30 "$tmp/$name.log"
 	fi
 done
