@@ -43,6 +43,9 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 	@mkdir -p $(@D) $(B)/dep
 	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/$*.d -o $@ $<
 
+# The image that chapter 7's programs run their commands in.
+include tools/image.mk
+
 # Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/harness/harness.mk
 include tests/chapters/chapters.mk
