@@ -44,6 +44,17 @@
  *   --userns    start the program as root of a user namespace of its own,
  *               as `unshare --user --map-root-user` would
  *   --no-stderr start the program with its stderr closed, as `2>&-` does
+ *   --image DIR make DIR an image, as tools/image.sh does but smaller
+ *               (image.h), with a file "marker" beside it; report the
+ *               image before and after, and, during, the mounts of the
+ *               probe's mount namespace seen from its root
+ *   --image-lacks NAME  leave the top folder NAME ("proc") out of the image
+ *   --unreadable DIR    make DIR, a folder the program may not enter: mode
+ *               000, and the program starts without CAP_DAC_OVERRIDE and
+ *               CAP_DAC_READ_SEARCH, as a user who does not own it
+ *   --twin      start the program twice, with the same arguments, the
+ *               second (the twin) just before the first and with its stdin
+ *               at end of file; wait for both
  *
  * Output: "== before" and its view (report.h), then "== output" and the
  * program's own output (the probe prints "== inside" ... "== end inside";
@@ -60,7 +71,13 @@
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
- * and "file PATH present|absent".  The program's stderr is left alone.
+ * and "file PATH present|absent".  With --image, "== before" and "== after"
+ * end with the image's device, inode and sum ("image DIR MAJOR:MINOR
+ * INODE", "image DIR sum HEX"), and "== during" holds "nsmount PID TARGET
+ * FSTYPE PROPAGATION" for each probe.  With --twin, "== twin" follows the
+ * program's last output, with the twin's, every line of it marked "| ",
+ * and "twin status exit N" or "twin status signal N" when it ended.  The
+ * program's stderr is left alone.
  *
  * Exit status: 0 when it observed the program to the end; 1 when it could not
  * prepare the scene or start the program (the reason is on stderr).
@@ -69,12 +86,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +108,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "image.h"
 #include "report.h"
 #include "watch.h"
 
@@ -112,8 +132,21 @@ static struct {
 	int mask_proc;			/* --mask-proc */
 	int userns;			/* --userns */
 	int no_stderr;			/* --no-stderr */
+	const char *image;		/* --image DIR */
+	const char *image_lacks;	/* --image-lacks NAME */
+	const char *unreadable;		/* --unreadable DIR */
+	int twin;			/* --twin */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
+
+/* The twin of --twin: its stdout, and what it printed there. */
+static struct {
+	pid_t pid;
+	int out;
+	char *text;
+	size_t len, kept;	/* the memory stream's size; what we kept */
+	FILE *buf;
+} twin = { .out = -1 };
 
 /* Makes extra.data holding a file "hello", and the mqueue scene; dies if it
  * cannot. */
@@ -142,25 +175,38 @@ static void prepare_extra(void)
 		if (q == (mqd_t)-1 || mq_close(q) == -1)
 			die("mq_open /observer");
 	}
+	if (extra.image != NULL)
+		image_make(extra.image, extra.image_lacks);
+	if (extra.unreadable != NULL &&
+	    (mkdir(extra.unreadable, 0) == -1 || chmod(extra.unreadable, 0) == -1))
+		die("mkdir %s mode 000", extra.unreadable);
 }
 
-/* In the program's process, before it starts: gives up every capability
- * but CAP_SETFCAP, for good (the bounding set too, or exec as uid 0 would
- * restore them). */
-static void drop_caps(void)
+/* In the program's process, before it starts: gives up the capabilities
+ * in the mask drop (bit N: capability N), for good (the bounding set too, or
+ * exec as uid 0 would restore them). */
+static void drop_caps(uint64_t drop)
 {
 	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	struct __user_cap_data_struct caps[2];
 
-	none[0].effective = none[0].permitted = 1U << CAP_SETFCAP;
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (cap != CAP_SETFCAP &&
+		if ((drop >> cap & 1) &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
 			die("prctl PR_CAPBSET_DROP %d", cap);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		die("prctl PR_CAP_AMBIENT_CLEAR_ALL");
-	if (syscall(SYS_capset, &head, none) == -1)
-		die("capset (none)");
+	if (syscall(SYS_capget, &head, caps) == -1)
+		die("capget");
+	for (int i = 0; i < 2; i++) {
+		uint32_t keep = ~(uint32_t)(drop >> (32 * i));
+
+		caps[i].effective &= keep;
+		caps[i].permitted &= keep;
+		caps[i].inheritable &= keep;
+	}
+	if (syscall(SYS_capset, &head, caps) == -1)
+		die("capset");
 }
 
 /* Writes text to the file at path; dies if it cannot. */
@@ -271,7 +317,9 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 			die("dup2");
 		watch_limit_program(&limits);
 		if (extra.drop_caps)
-			drop_caps();
+			drop_caps(~(1ULL << CAP_SETFCAP));
+		if (extra.unreadable != NULL)
+			drop_caps(1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_DAC_READ_SEARCH);
 		if (extra.userns)
 			enter_userns();
 		if (extra.no_stderr && close(STDERR_FILENO) == -1)
@@ -302,6 +350,8 @@ static void relay_line(struct watch *w, char *line)
 		return;
 	printf("== during\n");
 	watch_report_probes(stdout);
+	if (extra.image != NULL)
+		watch_report_probe_mounts(stdout);
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
 	if (extra.signal != 0)
@@ -314,17 +364,64 @@ static void relay_line(struct watch *w, char *line)
 	program_stdin = -1;
 }
 
+/* Reads what the twin printed, until it has ended and closed its stdout or
+ * until (ms on the monotonic clock); what it printed so far is kept. */
+static void collect_twin(struct watch *w, long long until)
+{
+	char chunk[4096];
+	ssize_t got = 1;
+
+	while (got != 0 && watch_now() < until) {
+		struct pollfd p = { twin.out, POLLIN, 0 };
+
+		watch_reap(w);
+		if (poll(&p, 1, 10) == -1 && errno != EINTR)
+			die("poll");
+		if (p.revents == 0)
+			continue;
+		got = read(twin.out, chunk, sizeof(chunk));
+		if (got > 0 && twin.kept < 1 << 20)
+			twin.kept += fwrite(chunk, 1, (size_t)got, twin.buf);
+		if (got == -1 && errno != EINTR)
+			got = 0;
+	}
+	while (!w->twin_ended && watch_now() < until) {
+		watch_reap(w);
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+}
+
+/* Prints "== twin", what the twin printed, each line marked "| ", and how
+ * it ended. */
+static void report_twin(const struct watch *w)
+{
+	char *save = NULL, *line;
+
+	fflush(twin.buf);
+	printf("== twin\n");
+	for (line = strtok_r(twin.text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("| %s\n", line);
+	if (w->twin_ended && WIFSIGNALED(w->twin_status))
+		printf("twin status signal %d\n", WTERMSIG(w->twin_status));
+	else if (w->twin_ended)
+		printf("twin status exit %d\n", WEXITSTATUS(w->twin_status));
+}
+
 /* Runs the program to its end or its time limit, relaying its output; then
  * reports what it left running, and kills that and everything else.
  * Returns what it saw. */
 static struct watch relay(pid_t pid, int from_stdout)
 {
-	struct watch w = { .pid = pid, .on_line = relay_line };
+	struct watch w = { .pid = pid, .twin = twin.pid, .on_line = relay_line };
+	long long until = watch_now() + limits.time_ms;
 	char *leftovers = NULL;
 	size_t size = 0;
 	FILE *list;
 
 	watch_run(&w, from_stdout, &limits);
+	if (twin.pid > 0)
+		collect_twin(&w, limits.time_ms > 0 ? until : LLONG_MAX);
 	if (!w.timed_out && !w.nproc_reached) {
 		list = open_memstream(&leftovers, &size);
 		if (list == NULL)
@@ -341,6 +438,8 @@ static struct watch relay(pid_t pid, int from_stdout)
 	close(from_stdout);
 	if (program_stdin != -1)
 		close(program_stdin);
+	if (twin.pid > 0)
+		report_twin(&w);
 	return w;
 }
 
@@ -377,6 +476,10 @@ int main(int argc, char *argv[])
 		{ "mask-proc", no_argument, NULL, 'M' },
 		{ "userns", no_argument, NULL, 'U' },
 		{ "no-stderr", no_argument, NULL, 'E' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "image-lacks", required_argument, NULL, 'L' },
+		{ "unreadable", required_argument, NULL, 'N' },
+		{ "twin", no_argument, NULL, 'T' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -409,6 +512,10 @@ int main(int argc, char *argv[])
 		case 'M': extra.mask_proc = 1; break;
 		case 'U': extra.userns = 1; break;
 		case 'E': extra.no_stderr = 1; break;
+		case 'I': extra.image = optarg; break;
+		case 'L': extra.image_lacks = optarg; break;
+		case 'N': extra.unreadable = optarg; break;
+		case 'T': extra.twin = 1; break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
@@ -435,13 +542,26 @@ int main(int argc, char *argv[])
 
 	printf("== before\n");
 	report_view(stdout);
+	if (extra.image != NULL)
+		image_report(stdout, extra.image);
 	printf("== output\n");
 
+	if (extra.twin) {
+		int to_twin;
+
+		twin.pid = start(&argv[optind], &to_twin, &twin.out);
+		close(to_twin);
+		twin.buf = open_memstream(&twin.text, &twin.len);
+		if (twin.buf == NULL)
+			die("open_memstream");
+	}
 	pid = start(&argv[optind], &program_stdin, &from_stdout);
 	w = relay(pid, from_stdout);
 
 	printf("== after\n");
 	report_view(stdout);
+	if (extra.image != NULL)
+		image_report(stdout, extra.image);
 	report_extra();
 	report_limits(&w);
 	if (WIFSIGNALED(w.status))

@@ -44,8 +44,9 @@ const char *program_under_test(const char *name);
 
 /* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
  * where scene and args are NULL-terminated lists (scene may be NULL) and
- * "@probe" in args stands for the probe's path inside.  Fills *r; aborts the
- * test (cr_fail) when the sandbox itself cannot start. */
+ * "@probe" in args stands for the probe's path inside, "@NAME" for that of
+ * a copy of the tool build/tests/NAME (the escape, say).  Fills *r; aborts
+ * the test (cr_fail) when the sandbox itself cannot start. */
 void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 const char *const args[]);
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "report.h"
 #include "watch.h"
 
 enum {
@@ -116,15 +118,24 @@ void watch_ended(struct watch *w, int status)
 	w->ended_at = watch_now();
 }
 
-/* Reaps every child that has ended; notes the program's end. */
-static void reap(struct watch *w)
+/* Notes that pid ended with status, if it is the program or its twin. */
+static void note_end(struct watch *w, pid_t pid, int status)
+{
+	if (pid == w->pid) {
+		watch_ended(w, status);
+	} else if (w->twin > 0 && pid == w->twin) {
+		w->twin_status = status;
+		w->twin_ended = true;
+	}
+}
+
+void watch_reap(struct watch *w)
 {
 	int status;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (pid == w->pid)
-			watch_ended(w, status);
+		note_end(w, pid, status);
 }
 
 /* Opens /proc afresh (a directory stream cannot be rewound safely across
@@ -235,7 +246,7 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 	size_t len = 0;
 
 	for (;;) {
-		reap(w);
+		watch_reap(w);
 		now = watch_now();
 		if (w->ended && !open_out)
 			break;
@@ -310,24 +321,78 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 		close(pidfd);
 }
 
+/* Returns true if the process pid runs the probe's file. */
+static bool is_probe(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	return probe_known && fstatat(proc_fd, path, &st, 0) == 0 &&
+	       st.st_dev == probe_file.st_dev && st.st_ino == probe_file.st_ino;
+}
+
 void watch_report_probes(FILE *out)
 {
 	DIR *dir = probe_known ? open_proc() : NULL;
 	struct dirent *d;
-	char path[64];
-	struct stat st;
 	pid_t pid;
 
 	if (dir == NULL)
 		return;
-	while ((d = readdir(dir)) != NULL) {
-		if ((pid = entry_pid(d)) == 0)
-			continue;
-		snprintf(path, sizeof(path), "%d/exe", pid);
-		if (fstatat(proc_fd, path, &st, 0) == 0 &&
-		    st.st_dev == probe_file.st_dev &&
-		    st.st_ino == probe_file.st_ino)
+	while ((d = readdir(dir)) != NULL)
+		if ((pid = entry_pid(d)) != 0 && is_probe(pid))
 			fprintf(out, "probe %d\n", pid);
+	closedir(dir);
+}
+
+/* In a child of ours: enters the mount namespace of pid and prints its
+ * mounts, as seen from the namespace's root; never returns. */
+static void print_ns_mounts(FILE *out, pid_t pid)
+{
+	char path[64], key[64];
+	int ns, fd;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%d/ns/mnt", pid);
+	ns = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	/* Entering a mount namespace moves our root and cwd to its root. */
+	if (ns == -1 || setns(ns, CLONE_NEWNS) == -1) {
+		fprintf(out, "unreadable nsmount %d: %s\n", pid, strerror(errno));
+		_exit(1);
+	}
+	/* Our /proc of old, where "self" is us, now in that namespace. */
+	fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	in = fd == -1 ? NULL : fdopen(fd, "r");
+	if (in == NULL) {
+		fprintf(out, "unreadable nsmount %d: %s\n", pid, strerror(errno));
+		_exit(1);
+	}
+	snprintf(key, sizeof(key), "nsmount %d", pid);
+	report_mountinfo(out, in, key);
+	fflush(out);
+	_exit(0);
+}
+
+void watch_report_probe_mounts(FILE *out)
+{
+	DIR *dir = probe_known ? open_proc() : NULL;
+	struct dirent *d;
+	pid_t pid, child;
+
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0 || !is_probe(pid))
+			continue;
+		fflush(out);
+		child = fork();
+		if (child == -1)
+			die("fork");
+		if (child == 0)
+			print_ns_mounts(out, pid);
+		while (waitpid(child, NULL, 0) == -1 && errno == EINTR)
+			continue;
 	}
 	closedir(dir);
 }
@@ -339,7 +404,7 @@ long watch_settle(struct watch *w, long grace_ms)
 
 	while ((left = count_tasks()) > 0 && watch_now() < until) {
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
-		reap(w);
+		watch_reap(w);
 	}
 	return left;
 }
@@ -377,8 +442,7 @@ void watch_end_all(struct watch *w)
 	if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
 		die("kill -1 SIGKILL");
 	while ((pid = waitpid(-1, &status, 0)) != -1 || errno == EINTR)
-		if (pid == w->pid)
-			watch_ended(w, status);
+		note_end(w, pid, status);
 }
 
 long watch_peak_rss_kib(void)

@@ -1,0 +1,31 @@
+/*
+ * image.h: the observer's image, for the tests of chapter 7 and after: a
+ * small root file system made in the sandbox from the busybox there, as
+ * tools/image.sh makes the workbook's, and a checksum to tell whether a run
+ * changed it.
+ */
+#ifndef IMAGE_H
+#define IMAGE_H
+
+#include <stdio.h>
+
+/* Makes an image at dir (its parents too): bin/busybox, copied, and links to
+ * it for a few commands; etc/passwd, etc/group and etc/os-release; empty
+ * proc, sys, dev, tmp and root; and box/NAME for each tool in /box but the
+ * observer, bound from there so that it keeps its inode (watch.h knows the
+ * probe by it).  The top folder named lacking is left out (NULL: none).
+ * Beside dir, a file "marker", which nothing inside may see.  Dies on
+ * failure. */
+void image_make(const char *dir, const char *lacking);
+
+/* Returns the path of the marker beside the image at dir. */
+const char *image_marker(const char *dir);
+
+/* Prints "image DIR MAJOR:MINOR INODE" (the folder's device and inode) and
+ * "image DIR sum HEX": a hash of every name below dir with its type, mode,
+ * size and link target or contents, in sorted order; times are left out, so
+ * only a change to the tree changes the sum.  A tree that cannot be read is
+ * printed as "image DIR unreadable: REASON". */
+void image_report(FILE *out, const char *dir);
+
+#endif
