@@ -17,7 +17,7 @@ build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 "$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
-chapters=(net mount uts ipc pid user)
+chapters=(net mount uts ipc pid user rootfs)
 programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
@@ -85,6 +85,9 @@ pid-shared pid pid::proc_is_private_inside
 skeleton-status contract contract::exit_status_passes_through contract::failure_passes_through contract::signal_becomes_128_plus_n
 skeleton-errno contract contract::missing_command_127_without_stderr
 pid-orphan contract contract::command_dies_with_the_program
+rootfs-attached rootfs rootfs::old_root_is_gone
+rootfs-chroot rootfs rootfs::no_way_up
+rootfs-shared rootfs rootfs::mounts_stay_inside
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed"
