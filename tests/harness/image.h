@@ -11,9 +11,9 @@
 
 /* Makes an image at dir (its parents too): bin/busybox, copied, and links to
  * it for a few commands; etc/passwd, etc/group and etc/os-release; empty
- * proc, sys, dev, tmp and root; and box/NAME for each tool in /box but the
- * observer, bound from there so that it keeps its inode (watch.h knows the
- * probe by it).  The top folder named lacking is left out (NULL: none).
+ * proc, sys, dev, tmp and root; and box/probe and box/escape, copies of
+ * the tools in /box (watch.h knows a copy of the probe by its contents).
+ * The top folder named lacking is left out (NULL: none).
  * Beside dir, a file "marker", which nothing inside may see.  Dies on
  * failure. */
 void image_make(const char *dir, const char *lacking);

@@ -148,13 +148,16 @@ static struct {
 	FILE *buf;
 } twin = { .out = -1 };
 
-/* Makes extra.data holding a file "hello", and the mqueue scene; dies if it
- * cannot. */
+/* Makes the image, extra.data holding a file "hello", the unreadable
+ * folder and the mqueue scene; dies if it cannot. */
 static void prepare_extra(void)
 {
 	char path[4096];
 	FILE *f;
 
+	/* The image first: the other folders may be made beside it. */
+	if (extra.image != NULL)
+		image_make(extra.image, extra.image_lacks);
 	if (extra.data != NULL) {
 		if (mkdir(extra.data, 0755) == -1 && errno != EEXIST)
 			die("mkdir %s", extra.data);
@@ -175,8 +178,6 @@ static void prepare_extra(void)
 		if (q == (mqd_t)-1 || mq_close(q) == -1)
 			die("mq_open /observer");
 	}
-	if (extra.image != NULL)
-		image_make(extra.image, extra.image_lacks);
 	if (extra.unreadable != NULL &&
 	    (mkdir(extra.unreadable, 0) == -1 || chmod(extra.unreadable, 0) == -1))
 		die("mkdir %s mode 000", extra.unreadable);

@@ -36,6 +36,7 @@ enum {
 
 static int proc_fd = -1;	/* /proc, as it was before the program ran */
 static struct stat probe_file;	/* the probe's binary */
+static const char *probe_path;
 static bool probe_known;
 
 void watch_init(const char *probe)
@@ -44,6 +45,7 @@ void watch_init(const char *probe)
 	if (proc_fd == -1)
 		die("open /proc");
 	probe_known = stat(probe, &probe_file) == 0;
+	probe_path = probe;
 }
 
 /* Remounts the tmpfs at path with room for size bytes, its other flags
@@ -321,15 +323,45 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 		close(pidfd);
 }
 
-/* Returns true if the process pid runs the probe's file. */
+/* Returns true if the files open at a and b hold the same bytes. */
+static bool same_bytes(int a, int b)
+{
+	char x[65536], y[65536];
+	ssize_t n, m;
+
+	do {
+		n = read(a, x, sizeof(x));
+		m = read(b, y, sizeof(y));
+		if (n != m || n == -1 || memcmp(x, y, (size_t)n) != 0)
+			return false;
+	} while (n > 0);
+	return true;
+}
+
+/* Returns true if the process pid runs the probe's file, or a copy of it
+ * (in an image, say): a program cannot pass for the probe without being
+ * it. */
 static bool is_probe(pid_t pid)
 {
 	char path[64];
 	struct stat st;
+	int exe, probe;
+	bool same;
 
 	snprintf(path, sizeof(path), "%d/exe", pid);
-	return probe_known && fstatat(proc_fd, path, &st, 0) == 0 &&
-	       st.st_dev == probe_file.st_dev && st.st_ino == probe_file.st_ino;
+	if (!probe_known || fstatat(proc_fd, path, &st, 0) == -1 ||
+	    st.st_size != probe_file.st_size)
+		return false;
+	if (st.st_dev == probe_file.st_dev && st.st_ino == probe_file.st_ino)
+		return true;
+	exe = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	probe = open(probe_path, O_RDONLY | O_CLOEXEC);
+	same = exe != -1 && probe != -1 && same_bytes(exe, probe);
+	if (exe != -1)
+		close(exe);
+	if (probe != -1)
+		close(probe);
+	return same;
 }
 
 void watch_report_probes(FILE *out)

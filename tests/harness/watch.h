@@ -40,7 +40,8 @@ struct watch {
 };
 
 /* Opens /proc for later (the program may unmount it) and remembers the file
- * at probe, to know the probe's processes by; dies if /proc cannot be read. */
+ * at probe, to know the probe's processes by (those that run it or a copy
+ * of it); dies if /proc cannot be read. */
 void watch_init(const char *probe);
 
 /* Sets RLIMIT_NPROC for the sandbox, the caller included, and the size of
@@ -69,7 +70,7 @@ void watch_reap(struct watch *w);
  * samples the number of tasks. */
 void watch_run(struct watch *w, int from_stdout, const struct limits *l);
 
-/* Prints "probe PID" for each process that runs the probe's file. */
+/* Prints "probe PID" for each process that runs the probe's file, or a copy. */
 void watch_report_probes(FILE *out);
 
 /* Prints "nsmount PID TARGET FSTYPE PROPAGATION" for every mount of each
