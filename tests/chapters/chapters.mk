@@ -48,6 +48,9 @@ $(T)/mutant-skeleton-errno.c: common/skeleton.c
 $(T)/mutant-rootfs-attached.c: chapters/07-rootfs/rootfs.c
 	@mkdir -p $(@D)
 	sed '/umount2(".", MNT_DETACH)/,+1d' $< > $@
+# The chroot() mutant is also the control of the exercise No way out
+# (tests/exercises/ex-rootfs.c): the escape must get out of it.
+TEST_TOOLS += $(T)/mutant-rootfs-chroot
 $(T)/mutant-rootfs-chroot.c: chapters/07-rootfs/rootfs.c
 	@mkdir -p $(@D)
 	sed 's/syscall(SYS_pivot_root, ".", ".")/chroot(".")/; /umount2(".", MNT_DETACH)/,+1d' $< > $@
