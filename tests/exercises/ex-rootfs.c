@@ -241,7 +241,7 @@ static void run_escape(const char *program, const char *what)
 
 	sandbox_run(&r, program, scene, args);
 	cr_assert(run_limit(&r) == NULL && r.observed && r.exit_code == 0 &&
-		  run_find(&r, "output", "escape root ") != NULL,
+		  run_find(&r, "output", "escape root holds") != NULL,
 		  "%s did not run the escape to its end (exit %d; %s): %s",
 		  what, r.exit_code, ex_clean(run_limit(&r)),
 		  ex_clean(r.err));
@@ -263,14 +263,14 @@ Test(no_way_out, escape_is_held)
 	cr_assert(run_limit(&r) == NULL && r.observed,
 		  "the program did not run the escape to its end: %s It said:\n%s",
 		  ex_clean(run_limit(&r)), ex_clean(r.err));
-	image = run_get(&r, "before", "image " IMAGE);
-	reached = run_get(&r, "output", "escape root");
+	image = run_get(&r, "before", "image " IMAGE " holds");
+	reached = run_get(&r, "output", "escape root holds");
 	cr_expect(reached != NULL && image != NULL && strcmp(reached, image) == 0 &&
 		  run_has(&r, "output", "escape marker " MARKER " absent"),
 		  "a command that calls chroot(\"/dev\"), then chdir(\"..\") 64 "
-		  "times, then chroot(\".\"), got out: it ended in the root %s, "
-		  "not the image's (%s), and %s " MARKER ", a file beside the "
-		  "image. chroot() leaves the machine's root in the namespace: "
+		  "times, then chroot(\".\"), got out: it ended in a root that "
+		  "holds %s, not the image, which holds %s; and %s " MARKER ", a "
+		  "file beside the image. chroot() leaves the machine's root in the namespace: "
 		  "pivot_root(), then detach the old root. " SEE_OUT,
 		  ex_clean(reached), ex_clean(image),
 		  run_has(&r, "output", "escape marker " MARKER " present") ?

@@ -12,18 +12,18 @@
  * machine's root.  After pivot_root(2), with the old root detached, it is
  * the image's own: there is nothing above it to reach.
  *
- * Prints "escape root MAJOR:MINOR INODE", the root it ended in, and
- * "escape marker MARKER present|absent", whether the file MARKER (a path
- * outside the image) can be seen from there; a step that fails prints
- * "escape failed STEP: REASON".  Exit status: 0, 1 when a step failed, 2
+ * Prints "escape root holds NAME...", the names in the root it ended in,
+ * sorted, and "escape marker MARKER present|absent", whether the file
+ * MARKER (a path outside the image) can be seen from there; a step that
+ * fails prints "escape failed STEP: REASON".  Exit status: 0, 1 when a step failed, 2
  * for a usage error.  Written for the tests; never run it outside them.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* Prints "escape failed STEP: REASON"; returns 1. */
@@ -35,7 +35,8 @@ static int failed(const char *step)
 
 int main(int argc, char *argv[])
 {
-	struct stat root;
+	struct dirent **names;
+	int n;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: escape MARKER\n");
@@ -54,10 +55,14 @@ int main(int argc, char *argv[])
 			return failed("chdir ..");
 	if (chroot(".") == -1)
 		return failed("chroot .");
-	if (stat("/", &root) == -1)
-		return failed("stat /");
-	printf("escape root %u:%u %lu\n", major(root.st_dev), minor(root.st_dev),
-	       (unsigned long)root.st_ino);
+	n = scandir("/", &names, NULL, alphasort);
+	if (n == -1)
+		return failed("scandir /");
+	printf("escape root holds");
+	for (int i = 0; i < n; i++)
+		if (names[i]->d_name[0] != '.')
+			printf(" %s", names[i]->d_name);
+	printf("\n");
 	printf("escape marker %s %s\n", argv[1],
 	       access(argv[1], F_OK) == 0 ? "present" : "absent");
 	return 0;

@@ -197,13 +197,24 @@ static int hash_tree(uint64_t *h, const char *path, const char *rel)
 void image_report(FILE *out, const char *dir)
 {
 	uint64_t h = 14695981039346656037ULL;
+	struct dirent **names;
 	struct stat st;
+	int n;
 
-	if (stat(dir, &st) == -1 || hash_tree(&h, dir, ".") == -1) {
+	if (stat(dir, &st) == -1 || hash_tree(&h, dir, ".") == -1 ||
+	    (n = scandir(dir, &names, NULL, alphasort)) == -1) {
 		fprintf(out, "image %s unreadable: %s\n", dir, strerror(errno));
 		return;
 	}
 	fprintf(out, "image %s %u:%u %lu\n", dir, major(st.st_dev),
 		minor(st.st_dev), (unsigned long)st.st_ino);
 	fprintf(out, "image %s sum %016llx\n", dir, (unsigned long long)h);
+	fprintf(out, "image %s holds", dir);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			fprintf(out, " %s", names[i]->d_name);
+		free(names[i]);
+	}
+	fprintf(out, "\n");
+	free(names);
 }
