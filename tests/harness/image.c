@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -57,23 +58,23 @@ static void put(const char *path, const char *text, mode_t mode)
 		die("write %s", path);
 }
 
-/* Copies the file from to the new file to, with mode; dies on failure. */
+/* Copies the file from to the new file to, with mode, in the kernel
+ * (sendfile(2)); dies on failure. */
 static void copy_file(const char *from, const char *to, mode_t mode)
 {
-	char buf[65536];
-	ssize_t n;
 	int in = open(from, O_RDONLY | O_CLOEXEC);
 	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	struct stat st;
+	ssize_t n = 1;
 
-	if (in == -1)
+	if (in == -1 || fstat(in, &st) == -1)
 		die("open %s", from);
 	if (out == -1)
 		die("open %s", to);
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			die("write %s", to);
+	for (off_t done = 0; done < st.st_size && n > 0; done += n)
+		n = sendfile(out, in, NULL, (size_t)(st.st_size - done));
 	if (n == -1)
-		die("read %s", from);
+		die("copy %s to %s", from, to);
 	close(in);
 	if (close(out) == -1)
 		die("write %s", to);
@@ -145,36 +146,30 @@ static void hash(uint64_t *h, const void *p, size_t n)
 		*h = (*h ^ c[i]) * 1099511628211ULL;
 }
 
-/* Adds path, known as rel, and everything below it to *h; returns 0, or -1
- * with errno set. */
+/* Adds path, known as rel, and everything below it to *h: names, types,
+ * modes, link targets, and for a file its size and its change time, which
+ * every write moves and no program can set back (utimes(2) sets the others);
+ * returns 0, or -1 with errno set. */
 static int hash_tree(uint64_t *h, const char *path, const char *rel)
 {
-	char buf[65536], child[4096], childrel[4096];
+	char target[4096], child[4096], childrel[4096];
 	struct dirent **names;
 	struct stat st;
 	ssize_t n;
-	int fd, count, rc = 0;
+	int count, rc = 0;
 
 	if (lstat(path, &st) == -1)
 		return -1;
 	hash(h, rel, strlen(rel) + 1);
 	hash(h, &st.st_mode, sizeof(st.st_mode));
-	if (!S_ISDIR(st.st_mode))
+	if (S_ISREG(st.st_mode)) {
 		hash(h, &st.st_size, sizeof(st.st_size));
-	if (S_ISLNK(st.st_mode)) {
-		n = readlink(path, buf, sizeof(buf));
+		hash(h, &st.st_ctim, sizeof(st.st_ctim));
+	} else if (S_ISLNK(st.st_mode)) {
+		n = readlink(path, target, sizeof(target));
 		if (n == -1)
 			return -1;
-		hash(h, buf, (size_t)n);
-	} else if (S_ISREG(st.st_mode)) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1)
-			return -1;
-		while ((n = read(fd, buf, sizeof(buf))) > 0)
-			hash(h, buf, (size_t)n);
-		close(fd);
-		if (n == -1)
-			return -1;
+		hash(h, target, (size_t)n);
 	} else if (S_ISDIR(st.st_mode)) {
 		count = scandir(path, &names, NULL, alphasort);
 		if (count == -1)

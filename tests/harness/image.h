@@ -23,8 +23,10 @@ const char *image_marker(const char *dir);
 
 /* Prints "image DIR MAJOR:MINOR INODE" (the folder's device and inode) and
  * "image DIR sum HEX": a hash of every name below dir with its type, mode,
- * size and link target or contents, in sorted order; times are left out, so
- * only a change to the tree changes the sum; and "image DIR holds NAME...",
+ * and link target, or size and change time for a file, in sorted order; any
+ * write to a file changes its change time, and nothing sets it back, while
+ * a folder's times are left out, so that a name made and removed again
+ * leaves the sum as it was; and "image DIR holds NAME...",
  * the names at its top, sorted, as the escape prints those of the root it
  * reaches.  A tree that cannot be read is printed as "image DIR
  * unreadable: REASON". */
