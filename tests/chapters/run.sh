@@ -67,9 +67,12 @@ done
 
 echo "== The article's defects, put back: each must be caught"
 # mutant, suite, then the tests that must fail against it.
+# Only the tests named run: the others have nothing to prove here.
 while read -r mutant suite must_fail; do
 	file="$tap/mutant-$mutant.tap"
-	PROGRAM="$tests/mutant-$mutant" "$tests/test-$suite" --tap="$file" >/dev/null 2>&1 || true
+	names=$(sed "s/$suite:://g; s/ /|/g" <<<"$must_fail")
+	PROGRAM="$tests/mutant-$mutant" "$tests/test-$suite" --filter "$suite/@($names)" \
+		--tap="$file" >/dev/null 2>&1 || true
 	for test in $must_fail; do
 		if grep -q "^not ok - $test " "$file"; then
 			echo "-- $mutant: $test fails, as it must"
