@@ -49,7 +49,8 @@
  *               image before and after, and, during, the mounts of the
  *               probe's mount namespace seen from its root
  *   --image-lacks NAME  leave the top folder NAME ("proc") out of the image
- *   --unreadable DIR    make DIR, a folder the program may not enter: mode
+ *   --unreadable DIR    make DIR (its parent must exist, as the image
+ *               does), a folder the program may not enter: mode
  *               000, and the program starts without CAP_DAC_OVERRIDE and
  *               CAP_DAC_READ_SEARCH, as a user who does not own it
  *   --twin      start the program twice, with the same arguments, the
