@@ -23,7 +23,7 @@
  *   --write-own DIR      create DIR/own-INODE, INODE that of the probe's
  *                        mount namespace, so that two probes in two
  *                        namespaces write two names; print "own NAME"
- *   --meet NAME          wait up to 2 s for another probe to --meet NAME,
+ *   --meet NAME          wait up to 3 s for another probe to --meet NAME,
  *                        over an abstract socket of the network namespace
  *                        they share: when both have met, each has done what
  *                        came before
@@ -220,7 +220,7 @@ static int write_own(const char *dir)
 	return 0;
 }
 
-/* Waits up to 2 s for another probe to meet under name: the first to come
+/* Waits up to 3 s for another probe to meet under name: the first to come
  * listens on an abstract socket (a name in the network namespace, not in
  * any file system), the second connects; each then knows that the other
  * has done what came before.  Returns 0, or -1 with errno set. */
@@ -230,7 +230,7 @@ static int meet(const char *name)
 	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1,
 			 "workbook-probe-%s", name);
 	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
-	struct timeval limit = { 2, 0 };
+	struct timeval limit = { 3, 0 };
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), peer = -1;
 	char byte = 1;
 	int rc = -1;
@@ -239,7 +239,7 @@ static int meet(const char *name)
 		return -1;
 	if (bind(sock, (struct sockaddr *)&addr, len) == 0) {
 		struct pollfd p = { sock, POLLIN, 0 };
-		int ready = listen(sock, 1) == 0 ? poll(&p, 1, 2000) : -1;
+		int ready = listen(sock, 1) == 0 ? poll(&p, 1, 3000) : -1;
 
 		if (ready == 0)
 			errno = ETIMEDOUT;
@@ -249,7 +249,7 @@ static int meet(const char *name)
 			rc = 0;
 	} else if (errno == EADDRINUSE) {
 		/* The first may have bound its name and not yet listen()ed. */
-		for (int tries = 0; tries < 200; tries++) {
+		for (int tries = 0; tries < 300; tries++) {
 			if (connect(sock, (struct sockaddr *)&addr, len) == 0) {
 				rc = 0;
 				break;
