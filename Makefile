@@ -55,7 +55,12 @@ include tools/doctor.mk
 include book/book.mk
 include tools/lab.mk
 
-test: $(TEST_STEPS)
+# The steps are independent of each other: they run side by side, as many
+# at once as the machine has cores, each one's output printed whole when it
+# ends (make test-chapters runs one alone).
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_STEPS)
 
 # Speed goals live in benchmarks that print figures, one script per part.
 bench:
