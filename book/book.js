@@ -22,9 +22,12 @@ document.addEventListener("DOMContentLoaded", function () {
         done();
       }
     });
-    // In a listing, the button sits in the name bar above the code.
+    // In a listing, the button sits in the name bar above the code;
+    // elsewhere in a band of its own above the first line (with-copy).
     var box = pre.closest(".listing");
     var bar = box && box.querySelector(".listing-name");
+    if (!bar)
+      pre.classList.add("with-copy");
     (bar || pre).appendChild(button);
   });
 

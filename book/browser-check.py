@@ -54,8 +54,23 @@ INSPECT = r"""
     p.textContent.replace(/Copy(ied)?$/, '').trim() === '').length;
   const copy = document.querySelectorAll('main button.copy').length;
   const pres = document.querySelectorAll('main pre').length;
+  // A copy button must not cover any of the text of its code block.
+  const covered = [];
+  document.querySelectorAll('main button.copy').forEach(b => {
+    const box = (b.closest('.listing') || b.closest('pre') || b.parentElement);
+    const code = box.querySelector('code') || box;
+    const r = b.getBoundingClientRect(), range = document.createRange();
+    range.selectNodeContents(code);
+    for (const t of range.getClientRects()) {
+      if (t.width > 0 && t.left < r.right && t.right > r.left &&
+          t.top < r.bottom && t.bottom > r.top) {
+        covered.push(code.textContent.split('\n')[0].slice(0, 60));
+        break;
+      }
+    }
+  });
   return JSON.stringify({ids, links, images, diagrams, undrawn, empty, copy, pres,
-                         title: document.title});
+                         covered, title: document.title});
 })()
 """
 
@@ -243,6 +258,9 @@ def main(argv):
                 problems.append("a chapter page without a diagram")
             if found["empty"]:
                 problems.append("%d empty code block(s)" % found["empty"])
+            for line in found["covered"]:
+                problems.append("a copy button covers the text of the block that "
+                                "starts: %s" % line)
             if found["copy"] != found["pres"]:
                 problems.append("%d code blocks but %d copy buttons" % (found["pres"], found["copy"]))
             seen[page] = (set(ids), found["links"])

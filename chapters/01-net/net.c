@@ -5,7 +5,8 @@
  *
  * skeleton.c with one more flag, CLONE_NEWNET.  The child gets a network
  * stack of its own: its own interfaces, routes, firewall and sockets.  A new
- * stack holds a single interface, the loopback `lo`, and even that is down.
+ * stack holds the loopback `lo`, and even that is down (some machines add
+ * tunnel devices, down too: see the chapter's Traps).
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 2 for a usage error.

@@ -5,9 +5,9 @@
  *
  * Exercise (2.6 "Exercises", A read-only volume): do what
  * `docker run -v SOURCE:TARGET:ro` does.  In the child's mount namespace,
- * bind-mount the folder SOURCE on TARGET (made if missing), read-only: the
- * command can read it and cannot change it, while SOURCE stays as writable
- * as it was for everyone else.  The options are parsed for you.  Check
+ * bind-mount the folder SOURCE on TARGET (made if missing), read-only, the
+ * mounts under it included: the command can read it and cannot change it,
+ * while SOURCE stays as writable as it was for everyone else.  The options are parsed for you.  Check
  * with `make check CHAPTER=mount`.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
@@ -57,9 +57,10 @@ static int child_main(void *arg)
 
 	/*
 	 * TODO: if source is not NULL, make target (mkdir, EEXIST is fine) and
-	 * bind source on it (MS_BIND | MS_REC), read-only.  Read 2.6
-	 * "Exercises" before you write the read-only part: mount(2) has a
-	 * trap there, and the tests look for it, from inside and outside.
+	 * bind source on it (MS_BIND | MS_REC), read-only, the mounts under it
+	 * too.  Read 2.6 "Exercises" before you write the read-only part:
+	 * mount(2) has two traps there, and the tests look for both, from
+	 * inside and outside.
 	 */
 
 	execvp(argv[0], argv);

@@ -31,6 +31,10 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
+/* The longest message text -m takes: what a queue accepts by default in
+ * one message (msgmax, /proc/sys/kernel/msgmax). */
+#define TEXT_MAX 8192
+
 /* The queue's key and the message, from -k and -m. */
 static key_t key = 0x0b5e0002;
 static const char *text = "hello";
@@ -51,8 +55,9 @@ static int child_main(void *arg)
 	/*
 	 * TODO: create the queue with msgget(2) (IPC_CREAT, and IPC_EXCL: a
 	 * queue already there would not be ours), then send text with
-	 * msgsnd(2): a message is a long type, > 0, followed by the bytes.
-	 * Return 1 with a message naming the call and the key if one fails.
+	 * msgsnd(2): a message is a long type, > 0, followed by the bytes,
+	 * all of them (up to TEXT_MAX: main() refuses longer).  Return 1 with
+	 * a message naming the call and the key if one fails.
 	 * See 4.6 "Exercises".
 	 */
 
@@ -90,6 +95,13 @@ int main(int argc, char *argv[])
 				return 2;
 			}
 		} else if (opt == 'm') {
+			/* Longer would be cut or refused: say so now. */
+			if (strlen(optarg) > TEXT_MAX) {
+				fprintf(stderr, "%s: -m: a message has at most "
+					"%d bytes\n",
+					program_invocation_short_name, TEXT_MAX);
+				return 2;
+			}
 			text = optarg;
 		} else {
 			return usage();

@@ -66,7 +66,8 @@ static int child_main(void *arg)
 	 * each step: this program to the child, the child to the command,
 	 * with sigaction(2) and kill(2).  The init exits with the command's
 	 * status; so does this program.  Mind the moment before a process
-	 * knows whom to pass a signal to.  See 5.6 "Exercises".
+	 * knows whom to pass a signal to, and the forked command, which has
+	 * your handlers until it execs.  See 5.6 "Exercises".
 	 */
 	execvp(argv[0], argv);
 	err = errno;	/* before fprintf(), which may change it */

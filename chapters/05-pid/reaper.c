@@ -65,9 +65,11 @@ static int child_main(void *arg)
 	 * and this process stays PID 1.  Then wait for any child,
 	 * waitpid(-1, ...), again and again: orphans are re-parented to us,
 	 * and each wait reaps one.  Stop when the command itself has ended,
-	 * and return its status (128+N if a signal killed it).  The forked
-	 * command reports a failed execvp() and exits with _exit(2).
-	 * See 5.6 "Exercises".
+	 * and return its status (128+N if a signal killed it).  If execvp()
+	 * fails in the forked command, it reports it and ends with _exit()
+	 * (not exit(), which would flush stdio buffers it shares with us),
+	 * with the status the lines below return: 127 or 126, as every
+	 * program of the workbook does.  See 5.6 "Exercises".
 	 */
 	execvp(argv[0], argv);
 	err = errno;	/* before fprintf(), which may change it */

@@ -46,8 +46,10 @@ static int child_main(void *arg)
 	/*
 	 * TODO: wait here until the parent has written the maps: the command
 	 * must not start as nobody.  A pipe made before clone() does it: the
-	 * child closes its copy of the write end and reads until EOF.  See
-	 * 6.6 "Exercises".
+	 * child closes its copy of the write end and reads one byte, which
+	 * the parent writes once the maps are there.  End of file instead
+	 * means the parent failed or died: stop with status 1.  See 6.6
+	 * "Exercises".
 	 */
 	execvp(argv[0], argv);
 	err = errno;	/* before fprintf(), which may change it */
@@ -83,9 +85,11 @@ int main(int argc, char *argv[])
 	 * TODO: write the child's maps, each in a single write(2):
 	 * "0 UID 1" to /proc/PID/uid_map, "deny" to /proc/PID/setgroups
 	 * (first: a plain user may not write gid_map before), "0 GID 1" to
-	 * /proc/PID/gid_map, with UID and GID our own (getuid(), getgid()).
-	 * Then let the child go.  Messages quote the path.  See
-	 * user_namespaces(7) and 6.6 "Exercises".
+	 * /proc/PID/gid_map, with UID and GID our own effective ids
+	 * (geteuid(), getegid()).  Then the byte that lets the child go; on
+	 * a failure, no byte.  Messages quote the path.  It must work for a
+	 * plain user, without privilege: see user_namespaces(7) and 6.6
+	 * "Exercises".
 	 */
 
 	if (waitpid(pid, &status, 0) == -1) {

@@ -10,19 +10,24 @@
  *
  *     parent  veth0 10.200.0.1  <---->  ceth0 10.200.0.2  child
  *
- * so that `ping 10.200.0.1` works from inside.  Only the parent can create
- * the pair (the child cannot reach its parent's namespace), and only once
- * the child exists (the end is moved into the namespace of a process), so
- * the child waits on a pipe until the parent is done.  Both sides use ip(8).
+ * so that `ping 10.200.0.1` works from inside.  The parent makes the pair,
+ * as a container runtime does: the child could (it has CAP_NET_ADMIN over
+ * its parent's namespace too), but then the command's own process would
+ * hold the power to rewire the host.  The pair can be made only once the
+ * child exists (its end is moved into the namespace of a process), so the
+ * child waits on a pipe for the parent's byte.  Once the child has ended,
+ * the parent removes its end.  Both sides use ip(8).
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 1 if a step before it failed, 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +86,12 @@ static int child_main(void *arg)
 		return 1;
 	}
 
-	/* Our copy of the write end must go, or EOF would never come. */
+	/* Our copy of the write end must go, or a parent that died would
+	 * leave us waiting for ever instead of reading end of file. */
 	close(ready[1]);
-	/* EOF, not a byte, is the signal: if the parent dies, we stop here. */
-	if (read(ready[0], &c, 1) != 0) {
+	/* One byte means the cable is there; end of file means the parent
+	 * failed or died before it was. */
+	if (read(ready[0], &c, 1) != 1) {
 		fprintf(stderr, "%s: the parent did not set up the cable\n",
 			program_invocation_short_name);
 		return 1;
@@ -104,15 +111,17 @@ static int child_main(void *arg)
 }
 
 /* Creates the pair with ceth0 in the namespace of child, and sets up the
- * parent's end; returns 0 or -1. */
-static int cable(pid_t child)
+ * parent's end; returns 0 or -1.  *made says whether the pair exists. */
+static int cable(pid_t child, bool *made)
 {
 	char pid[16];
 
 	snprintf(pid, sizeof(pid), "%d", child);
 	/* "netns PID" moves the peer into the namespace of process PID. */
-	if (ip((char *[]){ "ip", "link", "add", "veth0", "type", "veth",
-			   "peer", "name", "ceth0", "netns", pid, NULL }) == -1 ||
+	*made = ip((char *[]){ "ip", "link", "add", "veth0", "type", "veth",
+			       "peer", "name", "ceth0", "netns", pid,
+			       NULL }) == 0;
+	if (!*made ||
 	    ip((char *[]){ "ip", "addr", "add", "10.200.0.1/24", "dev",
 			   "veth0", NULL }) == -1 ||
 	    ip((char *[]){ "ip", "link", "set", "veth0", "up", NULL }) == -1)
@@ -120,10 +129,18 @@ static int cable(pid_t child)
 	return 0;
 }
 
+/* Removes our end of the pair, and so the pair; returns 0 or -1. */
+static int uncable(void)
+{
+	return ip((char *[]){ "ip", "link", "del", "veth0", NULL });
+}
+
 int main(int argc, char *argv[])
 {
 	int flags = CLONE_NEWNET | SIGCHLD;
-	int status, failed;
+	char path[64];
+	int status, failed, netns;
+	bool made = false;
 	pid_t pid;
 
 	/* "+" stops at the first non-option, so the command keeps its own options. */
@@ -148,11 +165,28 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	close(ready[0]);
-	failed = cable(pid) == -1;
-	/* The child must not run the command half wired. */
-	if (failed && kill(pid, SIGKILL) == -1)
-		fprintf(stderr, "%s: kill %d: %s\n",
-			program_invocation_short_name, pid, strerror(errno));
+	/*
+	 * A namespace lives while a process, a mount or an open file holds
+	 * it.  When the child ends, the kernel dismantles its namespace, and
+	 * the pair with it, in the background, some milliseconds later: a
+	 * second run started at once would find veth0 still there.  So we
+	 * hold the namespace open, and remove the pair ourselves once the
+	 * child is gone: then it is gone when we exit.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (netns == -1) {
+		fprintf(stderr, "%s: open `%s`: %s\n",
+			program_invocation_short_name, path, strerror(errno));
+		kill(pid, SIGKILL);
+	}
+	/* The child goes on only on our byte: half wired, it gets none. */
+	failed = netns == -1 || cable(pid, &made) == -1;
+	if (!failed && write(ready[1], "", 1) != 1) {
+		fprintf(stderr, "%s: write to the child: %s\n",
+			program_invocation_short_name, strerror(errno));
+		failed = 1;
+	}
 	close(ready[1]);
 
 	if (waitpid(pid, &status, 0) == -1) {
@@ -160,6 +194,10 @@ int main(int argc, char *argv[])
 			program_invocation_short_name, pid, strerror(errno));
 		return 1;
 	}
+	if (made && uncable() == -1)
+		failed = 1;
+	if (netns != -1)
+		close(netns);
 	if (failed)
 		return 1;
 	if (WIFSIGNALED(status))

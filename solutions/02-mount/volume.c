@@ -4,20 +4,22 @@
  *     usage: volume [-v SOURCE:TARGET] COMMAND [ARG...]
  *
  * What `docker run -v SOURCE:TARGET:ro` does: in a new mount namespace, the
- * folder SOURCE is bind-mounted on TARGET (made if missing), read-only.
- * The command can read it and cannot change it, while SOURCE stays as
- * writable as it was for everyone else.
+ * folder SOURCE is bind-mounted on TARGET (made if missing), read-only,
+ * with every mount under it.  The command can read it and cannot change
+ * it, while SOURCE stays as writable as it was for everyone else.
  *
- * The trap: mount(2) ignores MS_RDONLY when it creates a bind mount, so
- * read-only takes a second call, a remount of that one mount (MS_BIND).
- * Without MS_BIND the remount would apply to the whole file system SOURCE
- * lives on, in every namespace.
+ * The traps: mount(2) ignores MS_RDONLY when it creates a bind mount, so
+ * read-only takes a second call; a remount (MS_REMOUNT | MS_BIND) changes
+ * that one mount and leaves the mounts under it writable, and without
+ * MS_BIND it changes the whole file system SOURCE lives on, in every
+ * namespace.  mount_setattr(2) changes the flags of a whole tree at once.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 1 if a step before it failed, 2 for a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,38 +39,35 @@ static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 /* The volume, from -v SOURCE:TARGET; NULL when there is none. */
 static char *source, *target;
 
-/* Binds source on target, read-only; returns 0, or -1 with a message. */
+/* Binds source on target, read-only with every mount under it; returns 0,
+ * or -1 with a message. */
 static int bind_read_only(void)
 {
-	struct statvfs st;
-	unsigned long keep = 0;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
 
 	if (mkdir(target, 0755) == -1 && errno != EEXIST) {
 		fprintf(stderr, "%s: mkdir %s: %s\n",
 			program_invocation_short_name, target, strerror(errno));
 		return -1;
 	}
+	/* MS_REC: the mounts under source come too.  MS_RDONLY would be
+	 * ignored here: a new bind mount takes no flags. */
 	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) == -1) {
 		fprintf(stderr, "%s: mount --rbind %s %s: %s\n",
 			program_invocation_short_name, source, target,
 			strerror(errno));
 		return -1;
 	}
-	/* A remount replaces every flag, and in a user namespace the kernel
-	 * refuses to drop nosuid, nodev or noexec that came from outside:
-	 * keep those the mount already has. */
-	if (statvfs(target, &st) == -1) {
-		fprintf(stderr, "%s: statvfs %s: %s\n",
-			program_invocation_short_name, target, strerror(errno));
-		return -1;
-	}
-	keep |= st.f_flag & ST_NOSUID ? MS_NOSUID : 0;
-	keep |= st.f_flag & ST_NODEV ? MS_NODEV : 0;
-	keep |= st.f_flag & ST_NOEXEC ? MS_NOEXEC : 0;
-	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | keep,
-		  NULL) == -1) {
-		fprintf(stderr, "%s: remount %s MS_BIND|MS_RDONLY: %s\n",
-			program_invocation_short_name, target, strerror(errno));
+	/* A remount (MS_REMOUNT | MS_BIND | MS_RDONLY) would change the one
+	 * mount on target and leave those under it writable.  Linux 5.12's
+	 * mount_setattr() changes the whole tree, and only the flags named:
+	 * nosuid or nodev that the mounts had stay as they were. */
+	if (mount_setattr(AT_FDCWD, target, AT_RECURSIVE, &attr,
+			  sizeof(attr)) == -1) {
+		fprintf(stderr, "%s: mount_setattr %s MOUNT_ATTR_RDONLY "
+			"AT_RECURSIVE: %s%s\n", program_invocation_short_name,
+			target, strerror(errno), errno == ENOSYS ?
+			" (Linux 5.12 or later has it)" : "");
 		return -1;
 	}
 	return 0;

@@ -31,6 +31,10 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
+/* The longest message text -m takes: what a queue accepts by default in
+ * one message (msgmax, /proc/sys/kernel/msgmax). */
+#define TEXT_MAX 8192
+
 /* The queue's key and the message, from -k and -m. */
 static key_t key = 0x0b5e0002;
 static const char *text = "hello";
@@ -40,7 +44,7 @@ static const char *text = "hello";
 static int child_main(void *arg)
 {
 	char **argv = arg;
-	struct { long type; char text[256]; } msg = { .type = 1 };
+	static struct { long type; char text[TEXT_MAX]; } msg = { .type = 1 };
 	int id;
 	int err;
 
@@ -59,8 +63,9 @@ static int child_main(void *arg)
 			strerror(errno));
 		return 1;
 	}
-	snprintf(msg.text, sizeof(msg.text), "%s", text);
-	if (msgsnd(id, &msg, strlen(msg.text), IPC_NOWAIT) == -1) {
+	/* The text without its NUL: main() saw that it fits. */
+	memcpy(msg.text, text, strlen(text));
+	if (msgsnd(id, &msg, strlen(text), IPC_NOWAIT) == -1) {
 		fprintf(stderr, "%s: msgsnd 0x%08x: %s\n",
 			program_invocation_short_name, (unsigned)key,
 			strerror(errno));
@@ -100,6 +105,13 @@ int main(int argc, char *argv[])
 				return 2;
 			}
 		} else if (opt == 'm') {
+			/* Longer would be cut or refused: say so now. */
+			if (strlen(optarg) > TEXT_MAX) {
+				fprintf(stderr, "%s: -m: a message has at most "
+					"%d bytes\n",
+					program_invocation_short_name, TEXT_MAX);
+				return 2;
+			}
 			text = optarg;
 		} else {
 			return usage();

@@ -34,8 +34,8 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The pipe the parent closes once the maps are written; the name from
- * --hostname. */
+/* The pipe on which the parent sends one byte once the maps are written;
+ * the name from --hostname. */
 static int ready[2] = { -1, -1 };
 static const char *hostname;
 
@@ -44,7 +44,7 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -53,11 +53,15 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 			program_invocation_short_name, path, strerror(errno));
 		return -1;
 	}
+	/* One write(2): the kernel takes a map whole, or not at all. */
 	n = write(fd, text, strlen(text));
-	if (n == -1 || close(fd) == -1) {
+	err = n == -1 ? errno : n != (ssize_t)strlen(text) ? EIO : 0;
+	if (close(fd) == -1 && err == 0)
+		err = errno;
+	if (err != 0) {
 		fprintf(stderr, "%s: write `%s` to `%s`: %s\n",
 			program_invocation_short_name, text, path,
-			strerror(errno));
+			strerror(err));
 		return -1;
 	}
 	return 0;
@@ -69,8 +73,8 @@ static int map_root(pid_t pid)
 {
 	char uid_map[64], gid_map[64];
 
-	snprintf(uid_map, sizeof(uid_map), "0 %u 1\n", (unsigned)getuid());
-	snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getgid());
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1\n", (unsigned)geteuid());
+	snprintf(gid_map, sizeof(gid_map), "0 %u 1\n", (unsigned)getegid());
 	if (write_proc(pid, "uid_map", uid_map) == -1 ||
 	    write_proc(pid, "setgroups", "deny") == -1 ||
 	    write_proc(pid, "gid_map", gid_map) == -1)
@@ -93,9 +97,13 @@ static int child_main(void *arg)
 		return 1;
 	}
 
+	/* One byte: the maps are written; end of file: the parent failed. */
 	close(ready[1]);
-	if (read(ready[0], &c, 1) != 0)	/* a byte: the parent failed */
+	if (read(ready[0], &c, 1) != 1) {
+		fprintf(stderr, "%s: the parent did not write the maps\n",
+			program_invocation_short_name);
 		return 1;
+	}
 	close(ready[0]);
 	/* The UTS namespace belongs to our user namespace: we may. */
 	if (hostname != NULL &&
@@ -160,9 +168,11 @@ int main(int argc, char *argv[])
 	}
 	close(ready[0]);
 	failed = map_root(pid) == -1;
-	if (failed && write(ready[1], "!", 1) == -1)
+	if (!failed && write(ready[1], "", 1) != 1) {
 		fprintf(stderr, "%s: write to the child: %s\n",
 			program_invocation_short_name, strerror(errno));
+		failed = 1;
+	}
 	close(ready[1]);
 
 	if (waitpid(pid, &status, 0) == -1) {

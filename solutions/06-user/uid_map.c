@@ -12,11 +12,15 @@
  *     /proc/PID/setgroups deny         (first, or gid_map is refused)
  *     /proc/PID/gid_map   0 GID 1
  *
- * Only a process outside may write them, once the child exists, and the
- * child must not run the command before they are written: it waits on a
- * pipe.  Without privilege, a process may map only its own ids, and only
- * after denying setgroups(2), which could otherwise drop a group that
- * restricts it: so this works for a plain user too.
+ * The parent writes them once the child exists, and the child must not
+ * run the command before they are written: it waits on a pipe for one
+ * byte.  (The child could write one-line maps of its own ids itself, as
+ * `unshare --map-root-user` does; but only a writer with CAP_SETUID over
+ * the parent namespace, or the set-uid newuidmap(1), may map more ids
+ * than its own, which is why runtimes write the maps from outside.)
+ * Without privilege, a process may map only its own effective ids, and
+ * only after denying setgroups(2), which could otherwise drop a
+ * supplementary group that restricts it: so this works for a plain user.
  *
  * Exit status: the command's, 128+N if signal N killed it, 127 or 126 if it
  * could not be run, 1 if a step before it failed, 2 for a usage error.
@@ -38,7 +42,7 @@
 /* The child runs on this stack.  It grows down, so clone() gets its top end. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The pipe the parent closes once the maps are written. */
+/* The pipe on which the parent sends one byte once the maps are written. */
 static int ready[2] = { -1, -1 };
 
 /* Writes text to /proc/PID/file; returns 0, or -1 with a message. */
@@ -46,7 +50,7 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -57,10 +61,13 @@ static int write_proc(pid_t pid, const char *file, const char *text)
 	}
 	/* One write(2): the kernel takes a map whole, or not at all. */
 	n = write(fd, text, strlen(text));
-	if (n == -1 || close(fd) == -1) {
+	err = n == -1 ? errno : n != (ssize_t)strlen(text) ? EIO : 0;
+	if (close(fd) == -1 && err == 0)
+		err = errno;
+	if (err != 0) {
 		fprintf(stderr, "%s: write `%s` to `%s`: %s\n",
 			program_invocation_short_name, text, path,
-			strerror(errno));
+			strerror(err));
 		return -1;
 	}
 	return 0;
@@ -72,11 +79,11 @@ static int map_root(pid_t pid)
 {
 	char map[64];
 
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getuid());
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)geteuid());
 	if (write_proc(pid, "uid_map", map) == -1 ||
 	    write_proc(pid, "setgroups", "deny") == -1)
 		return -1;
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getgid());
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getegid());
 	return write_proc(pid, "gid_map", map);
 }
 
@@ -95,11 +102,16 @@ static int child_main(void *arg)
 		return 1;
 	}
 
-	/* Our copy of the write end must go, or EOF would never come. */
+	/* Our copy of the write end must go, or a parent that died would
+	 * leave us waiting for ever instead of reading end of file. */
 	close(ready[1]);
-	/* EOF means the parent is done, or gone: a byte means it failed. */
-	if (read(ready[0], &c, 1) != 0)
+	/* One byte: the maps are written.  End of file: the parent failed
+	 * (it said why) or died; the command must not run as nobody. */
+	if (read(ready[0], &c, 1) != 1) {
+		fprintf(stderr, "%s: the parent did not write the maps\n",
+			program_invocation_short_name);
 		return 1;
+	}
 	close(ready[0]);
 
 	execvp(argv[0], argv);
@@ -136,10 +148,11 @@ int main(int argc, char *argv[])
 	}
 	close(ready[0]);
 	failed = map_root(pid) == -1;
-	/* Tell a failure with a byte; the child then stops short. */
-	if (failed && write(ready[1], "!", 1) == -1)
+	if (!failed && write(ready[1], "", 1) != 1) {
 		fprintf(stderr, "%s: write to the child: %s\n",
 			program_invocation_short_name, strerror(errno));
+		failed = 1;
+	}
 	close(ready[1]);
 
 	if (waitpid(pid, &status, 0) == -1) {

@@ -16,7 +16,7 @@ test-chapters: test-programs
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
 MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
-	pid-orphan rootfs-attached rootfs-chroot rootfs-shared
+	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -36,6 +36,11 @@ $(T)/mutant-skeleton-status.c: common/skeleton.c
 $(T)/mutant-pid-orphan.c: chapters/05-pid/pid.c
 	@mkdir -p $(@D)
 	sed '/PR_SET_PDEATHSIG, SIGKILL/,/^\t}/d' $< > $@
+
+# The article's child called every failed command "not found".
+$(T)/mutant-skeleton-127.c: common/skeleton.c
+	@mkdir -p $(@D)
+	sed 's/err == ENOENT ? 127 : 126/127/' $< > $@
 
 # The article's child read errno after fprintf(), which may change it.
 $(T)/mutant-skeleton-errno.c: common/skeleton.c

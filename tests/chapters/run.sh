@@ -87,6 +87,7 @@ mount-shared mount mount::mounts_made_inside_stay_inside mount::root_is_private_
 pid-shared pid pid::proc_is_private_inside
 skeleton-status contract contract::exit_status_passes_through contract::failure_passes_through contract::signal_becomes_128_plus_n
 skeleton-errno contract contract::missing_command_127_without_stderr
+skeleton-127 contract contract::unrunnable_command_126
 pid-orphan contract contract::command_dies_with_the_program
 rootfs-attached rootfs rootfs::old_root_is_gone
 rootfs-chroot rootfs rootfs::no_way_up

@@ -4,9 +4,11 @@
  * Runs against $PROGRAM (default: the skeleton): usage without a command,
  * options before the command, the command's arguments passed untouched, its
  * exit status passed back (128+N after signal N), a clear error when the
- * command cannot be run.  Every sandbox holds an image where chapter 7's
- * programs look for the workbook's (/box/../image/busybox), for those that
- * run their command in one.
+ * command cannot be run (127 when it is not found, 126 otherwise, whatever
+ * stderr is), and a command that dies when the program is killed.  Every
+ * sandbox holds an image where chapter 7's programs look for the
+ * workbook's (/box/../image/busybox), for those that run their command in
+ * one.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -101,6 +103,17 @@ Test(contract, missing_command_explained)
 		  "a command that does not exist made the program exit %d and "
 		  "say:\n%s\nexpected exit status 127 and a message naming the "
 		  "command and the reason. " SEE, r.exit_code, r.err);
+}
+
+Test(contract, unrunnable_command_126)
+{
+	run_with((const char *const[]){ "/dev/null", NULL });
+	cr_expect(r.exit_code == 126 && strstr(r.err, "/dev/null") != NULL,
+		  "a command that exists but cannot be run (/dev/null, not "
+		  "executable) made the program exit %d and say:\n%s\nexpected "
+		  "exit status 126 and a message naming the command: 127 is "
+		  "for a command not found (ENOENT), 126 for any other reason "
+		  "execvp() gives. " SEE, r.exit_code, r.err);
 }
 
 Test(contract, missing_command_127_without_stderr)

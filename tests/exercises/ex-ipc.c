@@ -6,6 +6,7 @@
  * (--mqueue); "/" is shared (--rshared), so a mount that leaks is seen.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exercise.h"
@@ -40,6 +41,27 @@ Test(mailbox, command_receives_the_message)
 		  "The child creates the queue and sends the message before "
 		  "execvp(). " SEE_MAIL, ex_list(&r, "inside", "failed"),
 		  ex_list(&r, "inside", "msq"));
+}
+
+Test(mailbox, long_message_arrives_whole)
+{
+	static char text[1001], want[1100];
+	const char *const scene[] = { "--msgq", NULL };
+	const char *const args[] = { "-k", "0x0b5e0002", "-m", text, "@probe",
+				     "--recv-msg", "0x0b5e0002", "--hold", NULL };
+
+	for (int i = 0; i < 1000; i++)
+		text[i] = (char)('a' + i % 26);
+	snprintf(want, sizeof(want), "msg 0x0b5e0002 %s", text);
+	ex_run(&r, scene, args);
+	ex_expect_ran(&r, SEE_MAIL);
+	cr_expect(run_has(&r, "inside", want),
+		  "with -m and a text of 1000 bytes, the command did not find "
+		  "those 1000 bytes in the queue (%s; it found: %.60s...). A "
+		  "message is sent whole or refused, never cut: size its "
+		  "buffer for the longest text main() accepts. " SEE_MAIL,
+		  ex_list(&r, "inside", "failed"),
+		  ex_get(&r, "inside", "msg"));
 }
 
 Test(mailbox, queue_invisible_outside)

@@ -83,14 +83,19 @@ Test(hostname, name_of_64_bytes_accepted)
 
 Test(hostname, name_of_65_bytes_refused)
 {
+	/* clone() refused: a check made after it never comes to pass. */
+	static const char *const scene[] = { "--deny", "clone", "--deny",
+					     "clone3", NULL };
 	const char *const args[] = { "--hostname", NAME_65, "@probe", NULL };
 
-	ex_run(&r, NULL, args);
+	ex_run(&r, scene, args);
 	cr_expect(!r.probed && r.exit_code == 2 && r.err[0] != '\0',
-		  "with a name of 65 bytes, the program exited %d%s and said: "
-		  "%s\nexpected exit status 2, a message that says the name "
-		  "is too long, and no command run. Check the length while "
-		  "parsing, before clone(). " SEE_HOST, r.exit_code,
+		  "with a name of 65 bytes (and clone() refused, so that only "
+		  "a check made before it can answer), the program exited "
+		  "%d%s and said: %s\nexpected exit status 2, a message that "
+		  "says the name is too long, and no command run. Check the "
+		  "length while parsing, before any namespace is made. "
+		  SEE_HOST, r.exit_code,
 		  r.probed ? " after running the command" : "", ex_clean(r.err));
 }
 
@@ -134,6 +139,22 @@ Test(domainname, parent_keeps_its_domain)
 		  SEE_NEWUTS, ex_get(&r, "before", "domainname"),
 		  ex_get(&r, "inside", "domainname"),
 		  ex_get(&r, "after", "domainname"));
+}
+
+Test(domainname, failed_call_named)
+{
+	static const char *const scene[] = { "--deny", "setdomainname", NULL };
+	static const char *const args[] = { "--domainname", "workbook.test",
+					    "@probe", NULL };
+
+	ex_run(&r, scene, args);
+	cr_expect(!r.probed && r.exit_code == 1 &&
+		  strstr(r.err, "setdomainname") != NULL,
+		  "with setdomainname() refused (EPERM), the program exited "
+		  "%d%s and said: %s\nexpected it to stop before the command, "
+		  "with status 1 and a message that names setdomainname, the "
+		  "call that failed. " SEE_DOMAIN, r.exit_code,
+		  r.probed ? " after running the command" : "", ex_clean(r.err));
 }
 
 Test(domainname, domain_of_65_bytes_refused)

@@ -17,7 +17,11 @@
 #    such folder, an empty WORK, no such chapter, a folder without
 #    exercises) is refused with status 2, and leaves no report of an earlier
 #    grading behind.
-# 6. Every stub and every solution keeps the contract (tests/test-contract.c).
+# 6. Every solution keeps the contract (tests/chapters/test-contract.c),
+#    which the grader checks for every exercise whose own tests pass.
+# 7. Mutants of the reference solutions, each breaking one thing an
+#    exercise asks for, lose the exercise's points, and the test named for
+#    that thing is among the failures.
 # Prints "grader: N passed, M failed" last; exit 0 only if M is 0.
 set -euo pipefail
 
@@ -120,11 +124,12 @@ sums "$root/chapters" >"$tmp/chapters.after"
 expect "chapters/ is byte for byte unchanged" \
 	cmp -s "$tmp/chapters.before" "$tmp/chapters.after"
 stub_xml="$out/stubs/junit.xml"
-cases=$(xmllint --xpath 'count(//testcase)' "$stub_xml" 2>/dev/null || echo 0)
-fails=$(xmllint --xpath 'count(//testcase[failure])' "$stub_xml" 2>/dev/null || echo 0)
+own='not(starts-with(@name, "contract."))'
+cases=$(xmllint --xpath "count(//testcase[$own])" "$stub_xml" 2>/dev/null || echo 0)
+fails=$(xmllint --xpath "count(//testcase[$own][failure])" "$stub_xml" 2>/dev/null || echo 0)
 expect "the stubs fail every one of the $ntests exercise tests ($fails of $cases failed)" \
 	same "$cases $fails" "$ntests $ntests"
-for t in $(xmllint --xpath '//testcase[not(failure)]/@name' "$stub_xml" 2>/dev/null |
+for t in $(xmllint --xpath "//testcase[$own][not(failure)]/@name" "$stub_xml" 2>/dev/null |
 	sed 's/ name="\([^"]*\)"/\1 /g'); do
 	echo "FAIL: $t passes on its stub: it cannot fail"
 done
@@ -156,8 +161,8 @@ for name in solutions stubs broken; do
 done
 broken="$(cat "$tmp/broken.rc") $(tail -n 1 "$tmp/broken.out")"
 grep -q "does not compile" "$tmp/broken.out" && broken+=" named"
-grep -q "^ *03-uts/hostname.c:[0-9]*:[0-9]*: error: " "$tmp/broken.out" && broken+=" shown"
-expect "a compile error fails its exercise with the compiler's message, and the rest is graded ($broken)" \
+grep -q "^ *$tmp/broken/03-uts/hostname.c:[0-9]*:[0-9]*: error: " "$tmp/broken.out" && broken+=" shown"
+expect "a compile error fails its exercise with the compiler's message, naming the file where WORK has it, and the rest is graded ($broken)" \
 	same "$broken" "1 Score: 1/3 named shown"
 
 peek="$(cat "$tmp/peek.rc") $(tail -n 1 "$tmp/peek.out")"
@@ -187,23 +192,56 @@ rc=0
 expect "an unknown CHAPTER: one line naming it, exit 2 (got $rc)" \
 	same "$rc $(wc -l <"$tmp/bad.out") $(grep -c CHAPTER=nope "$tmp/bad.out")" "2 1 1"
 
-echo "== The contract, against every stub and every solution"
-for bin in "$out"/stubs/bin/* "$out"/solutions/bin/*; do
-	tap="$tmp/contract-$(basename "$(dirname "$(dirname "$bin")")")-$(basename "$bin").tap"
-	PROGRAM="$bin" "$build/tests/test-contract" --tap="$tap" >/dev/null 2>&1 || true &
-done
+echo "== The contract, graded for every solution"
+xml="$out/solutions/junit.xml"
+contract=$(xmllint --xpath 'count(//testcase[starts-with(@name, "contract.")])' "$xml" 2>/dev/null || echo 0)
+broken=$(xmllint --xpath 'count(//testcase[starts-with(@name, "contract.")][failure])' "$xml" 2>/dev/null || echo 0)
+each=$(PROGRAM=/bin/true "$build/tests/test-contract" --list | grep -c -- '--\|──' || true)
+expect "the contract graded for all $nex solutions ($each tests each), and kept ($contract tests, $broken failed)" \
+	same "$contract $broken" "$((nex * each)) 0"
+
+echo "== Mutants of the solutions: each loses its exercise's points"
+# One a line: NAME|FILE (under solutions/)|the TEST that must catch it|a sed
+# script that breaks one thing the exercise asks for.
+mutants=$(cat <<'MUTANTS'
+reaper-exit-2|05-pid/reaper.c|contract.missing_command_explained|s/_exit(err == ENOENT ? 127 : 126);/_exit(2);/
+uid_map-no-deny|06-user/uid_map.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1)/0)/
+rootless-no-deny|06-user/rootless.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1 ||//
+veth-early|01-net/veth.c|child_waits_for_the_cable|s/failed = netns == -1 || cable(pid, &made) == -1;/failed = write(ready[1], "", 1) != 1 || netns == -1 || cable(pid, \&made) == -1;/
+veth-no-wait|01-net/veth.c|parent_waits_for_every_ip|/^static int ip(/,/^}/s/if (waitpid(pid, &status, 0) == -1) {/if ((status = 0)) {/
+veth-left-behind|01-net/veth.c|parent_end_removed_after|s/made && uncable() == -1/made \&\& 0 \&\& uncable() == -1/
+hostname-late-check|03-uts/hostname.c|name_of_65_bytes_refused|/Parse first, act after/,/^\t}$/d; /The child is in its new UTS namespace/i\	if (hostname != NULL \&\& strlen(hostname) > HOST_NAME_MAX)\n\t\treturn 2;
+domainname-wrong-name|03-uts/domainname.c|failed_call_named|s/"%s: setdomainname %s/"%s: sethostname %s/
+lo_up-unchecked|01-net/lo_up.c|socket_failure_stops_the_program|s/if (sock == -1) {/if (0) {/
+init-inherited-handler|05-pid/init.c|sigterm_at_the_start_stops_the_command|/signal(SIG\(TERM\|INT\), SIG_DFL);/d
+volume-one-mount|02-mount/volume.c|submount_read_only_inside|s/target, AT_RECURSIVE, &attr/target, 0, \&attr/
+mailbox-cut|04-ipc/mailbox.c|long_message_arrives_whole|s/memcpy(msg.text, text, strlen(text));/snprintf(msg.text, 256, "%s", text);/; s/strlen(text), IPC_NOWAIT/strlen(msg.text), IPC_NOWAIT/
+private_tmp-shared|02-mount/private_tmp.c|new_tmp_stays_inside|/MS_REC | MS_PRIVATE, NULL/,/^\t}$/d
+MUTANTS
+)
+while IFS='|' read -r mutant file test script; do
+	mkdir -p "$tmp/mutants/$mutant/${file%/*}"
+	sed "$script" "$root/solutions/$file" >"$tmp/mutants/$mutant/$file"
+	if cmp -s "$root/solutions/$file" "$tmp/mutants/$mutant/$file"; then
+		echo "FAIL: mutant $mutant: its sed no longer changes solutions/$file"
+		failed=$((failed + 1))
+		continue
+	fi
+	chapter=${file%%/*}
+	grade "mutant-$mutant" "$tmp/mutants/$mutant" "${chapter#*-}" &
+done <<<"$mutants"
 wait
-for tap in "$tmp"/contract-*.tap; do
-	while read -r line; do
-		echo "FAIL: contract, $(basename "$tap" .tap): $line"
-	done < <(grep '^not ok ' "$tap" || true)
-	ok=$(grep -c '^ok ' "$tap" || true)
-	not_ok=$(grep -c '^not ok ' "$tap" || true)
-	passed=$((passed + ok))
-	failed=$((failed + not_ok))
-done
-expect "the contract ran against all $((2 * nex)) programs" \
-	same "$(find "$tmp" -name 'contract-*.tap' | wc -l)" $((2 * nex))
+while IFS='|' read -r mutant file test script; do
+	[ -f "$tmp/mutant-$mutant.rc" ] || continue
+	name=$(basename "$file" .c)
+	json="$out/mutant-$mutant/results.json"
+	lost=$(jq -r --arg n "($name)" '.tests[] | select(.name | endswith($n)) | .score' "$json" 2>/dev/null || echo none)
+	caught=$(xmllint --xpath "count(//testcase[substring-after(@classname, '.') = '$name'][@name = '$test'][failure])" \
+		"$out/mutant-$mutant/junit.xml" 2>/dev/null || echo 0)
+	expect "mutant $mutant: $name scores 0 (got $lost) and $test fails (caught: $caught)" \
+		test "$lost" = 0 -a "$caught" = 1
+	[ "$caught" = 1 ] || sed "s/^/  $mutant: /" "$tmp/mutant-$mutant.out" | head -20
+done <<<"$mutants"
 
 echo "grader: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

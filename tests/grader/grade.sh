@@ -7,13 +7,24 @@
 # For every exercise of tests/exercises.tsv (of CHAPTER only, if given: "net"
 # or "01-net"), compiles WORK/CHAPTER/NAME.c into OUT/bin/NAME (OUT defaults
 # to BUILD_DIR/grade), runs its suite in the sandbox (BUILD_DIR/tests/ex-*,
-# with PROGRAM set to that build) within the exercise's time limit, and
-# prints a table: chapter, exercise, points, result, and under each failure
-# the first observation that failed and the exercise's hint.  The last line
-# is "Score: X/Y".  Writes OUT/junit.xml and OUT/results.json (Gradescope).
-# Nothing is ever written into WORK.  --files prints the sources to watch.
+# with PROGRAM set to that build) and, once all its tests pass, the contract
+# every program keeps (BUILD_DIR/tests/test-contract: usage, the command's
+# status, 127, 126 and 128+N), each within the exercise's time limit, and
+# prints a table: chapter,
+# exercise, points, result, and under each failure the first observation
+# that failed.  An exercise scores its points when all its tests pass.  The
+# last line is "Score: X/Y".  Writes OUT/junit.xml and OUT/results.json
+# (Gradescope).  Nothing is ever written into WORK.  --files prints the
+# sources to watch.
+#
+# The exercise's hint is printed under its failure once the same test has
+# failed first twice in a row for the same WORK (OUT/hints keeps count), or
+# always with HINTS=1, never with HINTS=0.  VERBOSE=1 prints every failed
+# test and every observation that failed, not only the first.
 #
 # Environment: CC and CFLAGS, the compiler and flags (make passes its own);
+# GRADE_JOBS, how many exercises are compiled or tested at once (the number
+# of CPUs);
 # the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
 # exercise's .c and .h files, nothing else.
 # Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
@@ -72,6 +83,7 @@ fi
 [ -n "${1:-}" ] || { echo "$usage" >&2; exit 2; }
 build=$1
 work=${2:-}
+work_arg=$work
 chapter=${3:-}
 out=${out:-$build/grade}
 # make check WORK= (a script's unset variable, say) arrives here empty.
@@ -150,8 +162,13 @@ copies=$(mktemp -d)
 trap 'rm -rf "$copies"' EXIT
 chmod 755 "$copies"
 
+# Where the student's editor finds WORK: as given, or relative to here.
+shown=${work_arg%/}
+case "$shown" in /*) [ "${shown#"$PWD"/}" = "$shown" ] || shown=${shown#"$PWD"/} ;; esac
+
 # compile DIR NAME: builds the student's NAME.c into OUT/bin, its messages in
-# OUT/log/NAME.cc; bounded in time, memory and output size.
+# OUT/log/NAME.cc (the files named as WORK/DIR/FILE, so that an editor opens
+# them); bounded in time, memory and output size.
 compile() {
 	local copy="$copies/$2" log="$out/log/$2.cc" rc=0
 	[ -f "$work/$1/$2.c" ] || return 0
@@ -167,7 +184,19 @@ compile() {
 		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
 		--chdir /work /bin/sh -c '"$@" -o /tmp/program && exec cat /tmp/program' \
 		sh "$cc" "${cflags[@]}" "$1/$2.c") \
-		</dev/null 9<&- >"$out/bin/$2" 2>"$log" || rc=$?
+		</dev/null 9<&- >"$out/bin/$2" 2>"$log.raw" || rc=$?
+	awk -v dir="$1/" -v work="$shown/" '{
+		out = ""
+		while ((i = index($0, dir)) > 0) {
+			before = i == 1 ? "" : substr($0, i - 1, 1)
+			if (i == 1 || before == " " || before == "(")
+				out = out substr($0, 1, i - 1) work dir
+			else
+				out = out substr($0, 1, i - 1 + length(dir))
+			$0 = substr($0, i + length(dir))
+		}
+		print out $0 }' "$log.raw" >"$log"
+	rm -f "$log.raw"
 	if [ "$rc" -eq 0 ]; then
 		chmod 755 "$out/bin/$2"
 		return
@@ -180,24 +209,52 @@ compile() {
 	fi
 }
 
+# run_suite NAME SECONDS REPORT SUITE [ARG...]: runs SUITE on OUT/bin/NAME
+# within SECONDS; its XML report in OUT/xml/REPORT.xml, its exit status in
+# OUT/xml/REPORT.rc, what it printed in OUT/log/REPORT.run.
+run_suite() {
+	local name=$1 seconds=$2 report=$3 rc=0
+	shift 3
+	(cd "$out/xml" && PROGRAM="$out/bin/$name" timeout -k 2 "$seconds" \
+		"$@" --xml="$report.xml" --always-succeed) \
+		</dev/null 9<&- >"$out/log/$report.run" 2>&1 || rc=$?
+	echo "$rc" >"$out/xml/$report.rc"
+}
+
 # test_exercise DIR NAME SECONDS: runs NAME's suite on OUT/bin/NAME within
-# SECONDS; its XML report in OUT/xml/NAME.xml, its exit status in .rc.
+# SECONDS; then, if every test of it passed, the contract, within SECONDS
+# again (a failed exercise has lost its points already).
 test_exercise() {
-	local suite="$build/tests/ex-${1#*-}" rc=0
-	(cd "$out/xml" && PROGRAM="$out/bin/$2" timeout -k 2 "$3" "$suite" \
-		--filter "$2/*" --xml="$2.xml" --always-succeed) \
-		</dev/null 9<&- >"$out/log/$2.run" 2>&1 || rc=$?
-	echo "$rc" >"$out/xml/$2.rc"
+	local cases="//testsuite[@name='$2']/testcase"
+	run_suite "$2" "$3" "$2" "$build/tests/ex-${1#*-}" --filter "$2/*"
+	[ "$(xmllint --xpath "count($cases) > 0 and count($cases[@status != 'PASSED']) = 0" \
+		"$out/xml/$2.xml" 2>/dev/null)" = true ] || return 0
+	run_suite "$2" "$3" "$2.contract" "$build/tests/test-contract"
+}
+
+# throttle: waits until fewer than JOBS of our jobs run.  Each exercise's
+# tests run in parallel already; more at once than the machine has CPUs
+# only makes every sandbox slower, and its time limits nearer.
+jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+throttle() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n || true
+	done
 }
 
 while IFS=$'\t' read -r dir name _; do
-	[ -x "$build/tests/ex-${dir#*-}" ] ||
-		cannot "the test suite $build/tests/ex-${dir#*-} is not built: run \`make check\`, not this script alone"
+	for suite in "$build/tests/ex-${dir#*-}" "$build/tests/test-contract"; do
+		[ -x "$suite" ] ||
+			cannot "the test suite $suite is not built: run \`make check\`, not this script alone"
+	done
+	throttle
 	compile "$dir" "$name" &
 done <<<"$selected"
 wait
 while IFS=$'\t' read -r dir name _ seconds _; do
-	[ -x "$out/bin/$name" ] && test_exercise "$dir" "$name" "$seconds" &
+	[ -x "$out/bin/$name" ] || continue
+	throttle
+	test_exercise "$dir" "$name" "$seconds" &
 done <<<"$selected"
 wait
 
@@ -208,29 +265,83 @@ clean() {
 	iconv -f UTF-8 -t UTF-8 -c | tr -d '\000-\010\013\014\016-\037'
 }
 
-# first_observation: from Criterion's failure text on stdin, the first
-# assertion's message, without its "file.c:LINE: " prefix nor the indent
-# Criterion gives the lines after the first.
-first_observation() {
-	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { exit }
+# observations: from Criterion's failure text on stdin, each assertion's
+# message, without its "file.c:LINE: " prefix nor the indent Criterion gives
+# the lines after the first, separated by a line "--".
+observations() {
+	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { print "--" }
 	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); sub(/^        /, ""); print }' |
 		sed '/^[[:space:]]*$/d'
 }
 
-# Records, one per test, of nine fields each ended by a NUL: chapter, name,
-# title, points, hint, test, passed (true|false), seconds, message.
+# first_observation: the first of the observations on stdin.
+first_observation() {
+	sed '/^--$/,$d'
+}
+
+# Records, one per test, of ten fields each ended by a NUL: chapter, name,
+# title, points, hint, test, passed (true|false), seconds, message (the
+# first observation that failed), all (every one).
 records="$out/log/records"
 : >"$records"
-# record TEST PASSED SECONDS MESSAGE: adds a record for the exercise at hand.
+# record TEST PASSED SECONDS MESSAGE [ALL]: adds a record for the exercise at
+# hand.
 record() {
 	printf '%s\0' "$ch" "$name" "$title" "$points" "$hint" "$1" "$2" \
-		"${3:-0}" "$4" >>"$records"
+		"${3:-0}" "$4" "${5:-$4}" >>"$records"
+}
+
+# record_suite REPORT SUITE SECONDS PREFIX [TEST...]: a record for each test
+# of the Criterion suite SUITE in OUT/xml/REPORT.xml, named PREFIX.TEST (or
+# TEST with an empty prefix): the tests given, or all the report holds.
+record_suite() {
+	local report=$1 suite_name=$2 seconds=$3 prefix=$4 xml reason rc results
+	local t status time node message all
+	shift 4
+	xml="$out/xml/$report.xml"
+	rc=$(cat "$out/xml/$report.rc" 2>/dev/null || echo none)
+	reason=
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		reason="time limit: the tests of this exercise did not finish within $seconds s"
+	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
+		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$report.run" | clean)"
+	fi
+	# Each test's "NAME STATUS SECONDS", from one reading of the report.
+	local cases="//testsuite[@name='$suite_name']/testcase"
+	results=$([ -n "$reason" ] || xmllint --xpath \
+		"$cases/@name | $cases/@status | $cases/@time" "$xml" 2>/dev/null |
+		tr '\n' ' ' | sed 's/ *name="/\n/g; s/" *status="/ /g;
+		s/" *time="/ /g; s/"//g' || true)
+	if [ $# -eq 0 ]; then
+		if [ -n "$reason" ]; then
+			record "$prefix" false 0 "$reason"
+			return
+		fi
+		# shellcheck disable=SC2046 # one word a test
+		set -- $(awk 'NF { print $1 }' <<<"$results" | sort)
+	fi
+	for t in "$@"; do
+		read -r _ status time <<<"$(grep "^$t " <<<"$results" || true)"
+		if [ -n "$reason" ]; then
+			record "${prefix:+$prefix.}$t" false 0 "$reason"
+		elif [ "$status" = PASSED ]; then
+			record "${prefix:+$prefix.}$t" true "$time" ""
+		elif [ -z "$status" ]; then
+			record "${prefix:+$prefix.}$t" false 0 "this test did not run: the suite and tests/exercises.tsv disagree"
+		else
+			node="${cases}[@name='$t']"
+			all=$(xmllint --xpath "string($node/failure)" "$xml" |
+				observations | clean)
+			message=$(first_observation <<<"$all")
+			[ -n "$message" ] || message="the test ended as $status: $(
+				xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
+			record "${prefix:+$prefix.}$t" false "$time" "$message" "${all:-$message}"
+		fi
+	done
 }
 
 while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	ch=${dir#*-}
-	xml="$out/xml/$name.xml"
-	rc=$(cat "$out/xml/$name.rc" 2>/dev/null || echo none)
 	if [ ! -f "$work/$dir/$name.c" ]; then
 		record compiles false 0 "there is no $dir/$name.c in WORK: each exercise is graded from its file, where its stub is in chapters/"
 		continue
@@ -239,46 +350,20 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 $(head -n 30 "$out/log/$name.cc" | clean)"
 		continue
 	fi
-	reason=
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		reason="time limit: the tests of this exercise did not finish within $seconds s"
-	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
-		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$name.run" | clean)"
-	fi
-	# Each test's "NAME STATUS SECONDS", from one reading of the report.
-	suite="//testsuite[@name='$name']/testcase"
-	results=$([ -n "$reason" ] || xmllint --xpath \
-		"$suite/@name | $suite/@status | $suite/@time" "$xml" 2>/dev/null |
-		tr '\n' ' ' | sed 's/ *name="/\n/g; s/" *status="/ /g;
-		s/" *time="/ /g; s/"//g' || true)
 	IFS=, read -r -a names <<<"$tests"
-	for t in "${names[@]}"; do
-		read -r _ status time <<<"$(grep "^$t " <<<"$results" || true)"
-		if [ -n "$reason" ]; then
-			record "$t" false 0 "$reason"
-		elif [ "$status" = PASSED ]; then
-			record "$t" true "$time" ""
-		elif [ -z "$status" ]; then
-			record "$t" false 0 "this test did not run: the suite and tests/exercises.tsv disagree"
-		else
-			node="${suite}[@name='$t']"
-			message=$(xmllint --xpath "string($node/failure)" "$xml" |
-				first_observation | clean)
-			[ -n "$message" ] || message="the test ended as $status: $(
-				xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
-			record "$t" false "$time" "$message"
-		fi
-	done
+	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
+	[ ! -f "$out/xml/$name.contract.rc" ] ||
+		record_suite "$name.contract" contract "$seconds" contract
 done <<<"$selected"
 
 # The records as JSON: an array of objects, in the list's order.  The last
 # field is followed by a sentinel, as jq 1.6's split() drops a final "".
 printf 'end\0' >>"$records"
-jq -Rs '[split("\u0000") | .[:length - length % 9]
-	| range(0; length; 9) as $i | .[$i:$i + 9]
+jq -Rs '[split("\u0000") | .[:length - length % 10]
+	| range(0; length; 10) as $i | .[$i:$i + 10]
 	| { chapter: .[0], name: .[1], title: .[2], points: (.[3] | tonumber),
 	    hint: .[4], test: .[5], passed: (.[6] == "true"),
-	    time: (.[7] | tonumber? // 0), message: .[8] } ]' \
+	    time: (.[7] | tonumber? // 0), message: .[8], all: .[9] } ]' \
 	"$records" >"$out/log/records.json"
 
 # runs(f): the records, in their order, in arrays of those that follow one
@@ -291,18 +376,50 @@ def exercises: [ runs(.name)[] | .[0] + { passed: all(.[]; .passed),
 	failures: map(select(.passed | not)) } ];
 def pad(n): tostring | if length < n then . + " " * (n - length) else . end;'
 
+# -- Which hints to show: HINTS=1 all, HINTS=0 none; otherwise an
+# exercise's hint once the same test has failed first in two checks of
+# this WORK in a row (OUT/hints/WORK-KEY/NAME holds "TEST COUNT").
+hints_dir="$out/hints/$(printf '%s' "$work" | sha256sum | cut -c1-16)"
+mkdir -p "$hints_dir"
+show_hints=()
+while IFS=$'\t' read -r name first; do
+	state="$hints_dir/$name"
+	if [ -z "$first" ]; then
+		rm -f "$state"
+		continue
+	fi
+	count=1
+	if [ -f "$state" ] && read -r last n <"$state" && [ "$last" = "$first" ]; then
+		count=$((n + 1))
+	fi
+	printf '%s %s\n' "$first" "$count" >"$state"
+	case "${HINTS:-}" in
+	1) show_hints+=("$name") ;;
+	0) ;;
+	*) [ "$count" -lt 2 ] || show_hints+=("$name") ;;
+	esac
+done < <(jq -r "$runs"' exercises[] | "\(.name)\t\(.failures[0].test // "")"' \
+	"$out/log/records.json")
+shown_json=$(printf '%s\n' "${show_hints[@]}" | jq -R . | jq -s 'map(select(. != ""))')
+
 # -- The table: a line per exercise; under a failure, the first test that
-# failed (the others often follow from it) and the exercise's hint.
-jq -r "$runs"'
+# failed (the others often follow from it), or with VERBOSE=1 every failed
+# test and every observation; then the exercise's hint, or word of it.
+jq -r --argjson hints "$shown_json" --arg verbose "${VERBOSE:-}" \
+	--arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1)" "$runs"'
 	exercises as $ex
 	| ("chapter" | pad(8)) + ("exercise" | pad(41)) + "points  result",
 	  ($ex[] | (.chapter | pad(8)) + ("\(.title) (\(.name))" | pad(41))
 		+ ("\(if .passed then .points else 0 end)/\(.points)" | pad(8))
 		+ (if .passed then "pass" else "FAIL" end),
-		(select(.passed | not) | .failures[0]
-			| "\(.test): \(.message)" | split("\n")[:40][]
-			| "          " + .),
-		(select(.passed | not) | "          hint: \(.hint)")),
+		(select(.passed | not)
+			| (if $verbose == "1" then .failures[] | "\(.test): \(.all)"
+			   else .failures[0] | "\(.test): \(.message)" end)
+			| split("\n")[:40][] | "          " + .),
+		(select(.passed | not)
+			| if (.name | IN($hints[])) then "          hint: \(.hint)"
+			  elif $quiet == "1" then empty
+			  else "          (a hint comes if this fails again, or with HINTS=1)" end)),
 	  "Score: \([$ex[] | select(.passed) | .points] | add // 0)/\([$ex[].points] | add // 0)"
 	' "$out/log/records.json"
 

@@ -12,11 +12,12 @@ $(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
 	$(CC) -o $@ $^ -lcriterion
 
 .PHONY: check watch grade-harness test-grader
-grade-harness: $(TEST_TOOLS) $(EX_SUITES)
+grade-harness: $(TEST_TOOLS) $(EX_SUITES) $(T)/test-contract
 
 WORK ?= chapters
 CHAPTER ?=
-GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' tests/grader/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
+GRADE = CC='$(CC)' CFLAGS='$(CFLAGS)' HINTS='$(HINTS)' VERBOSE='$(VERBOSE)' \
+	tests/grader/grade.sh '$(B)' '$(WORK)' '$(CHAPTER)'
 HARNESS_FAILED = echo "check: cannot grade: the test harness did not build; \
 the reason is above: a missing package (install it as said), or a fault of \
 the workbook, not of the exercises (\`make test\` shows more)" >&2
@@ -54,10 +55,14 @@ check:
 endif
 
 # entr(1) runs the check again each time one of the exercise files changes.
+# The files are listed first, so that a wrong CHAPTER or WORK is refused
+# before entr starts; each run begins with the time and how to stop.
 watch:
-	@$(MAKE) --no-print-directory grade-harness >/dev/null
-	@tests/grader/grade.sh --files '$(WORK)' '$(CHAPTER)' | \
-	  entr -c $(MAKE) --no-print-directory check WORK='$(WORK)' CHAPTER='$(CHAPTER)'
+	@files=$$(tests/grader/grade.sh --files '$(WORK)' '$(CHAPTER)') || exit 2; \
+	  [ -n "$$files" ] || { echo "watch: no exercise files in $(WORK) to watch" >&2; exit 2; }; \
+	  $(MAKE) --no-print-directory grade-harness >/dev/null || { $(HARNESS_FAILED); exit 2; }; \
+	  printf '%s\n' "$$files" | entr -c sh -c 'date "+== %H:%M:%S: checking; Ctrl-C to stop"; \
+	    $(MAKE) --no-print-directory check WORK='"'"'$(WORK)'"'"' CHAPTER='"'"'$(CHAPTER)'"'"'; :'
 
 # make test: the grader grades the solutions, the stubs and a compile error
 # as it should, its reports agree, and every exercise keeps the contract.

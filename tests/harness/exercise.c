@@ -66,8 +66,20 @@ void ex_expect_ran(const struct run *r, const char *see)
 	const char *why = run_limit(r);
 
 	/* The limits first: a fork bomb or a memory hog ends killed by a
-	 * signal too, and the limit is what the student must hear of. */
-	if (why != NULL)
+	 * signal too, and the limit is what the student must hear of.  A
+	 * process left behind is the least of them: the program's own end,
+	 * and its own words if it failed, come first. */
+	if (why != NULL && !run_only_left_behind(r))
+		cr_assert_fail("%s It said:\n%s", ex_clean(why), ex_clean(r->err));
+	if ((why = run_outlived(r)) != NULL)
+		cr_assert_fail("%s (exit %d) It said:\n%s", ex_clean(why),
+			       r->exit_code, ex_clean(r->err));
+	if (why == NULL && run_only_left_behind(r) && r->exit_code != 0 &&
+	    r->signal == 0 && r->err[0] != '\0')
+		cr_assert_fail("the program failed with status %d; it said:\n%s\n"
+			       "It also %s %s", r->exit_code, ex_clean(r->err),
+			       ex_clean(run_limit(r)), see);
+	if ((why = run_limit(r)) != NULL)
 		cr_assert_fail("%s It said:\n%s", ex_clean(why), ex_clean(r->err));
 	if (!r->observed)
 		cr_assert_fail("the sandbox did not see the program end; it "

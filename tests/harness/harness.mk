@@ -29,9 +29,9 @@ $(T)/probe: $(T)/probe.o $(T)/report.o
 $(T)/escape: $(T)/escape.o
 	$(CC) -static -o $@ $^
 
-$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/image.o \
-		$(T)/die.o
-	$(CC) -o $@ $^
+$(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
+		$(T)/image.o $(T)/die.o
+	$(CC) -o $@ $^ -lseccomp
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds
 # exercise.o, in its room's makefile).

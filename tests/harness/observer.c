@@ -21,11 +21,13 @@
  * The scenes:
  *
  *   --veth      create the interface pair veth-host / veth-peer
+ *   --link NAME create an interface (a bridge) called NAME
  *   --msgq      create a System V message queue with key 0x0b5e0001
  *   --rshared   make every mount shared, the way systemd boots a machine,
  *               so that a mount that leaks out of the program is seen
- *   --data DIR  make DIR holding a file "hello"; once the program has ended,
- *               report whether DIR can still be written to
+ *   --data DIR  make DIR holding a file "hello", and a tmpfs mounted on
+ *               DIR/sub holding one too; once the program has ended, report
+ *               whether DIR and DIR/sub can still be written to
  *   --check-file PATH   once the program has ended, report whether PATH
  *               exists (up to 8 of them)
  *   --mqueue    mount an mqueue file system on /dev/mqueue and create the
@@ -56,6 +58,24 @@
  *   --twin      start the program twice, with the same arguments, the
  *               second (the twin) just before the first and with its stdin
  *               at end of file; wait for both
+ *   --deny CALL make the system call CALL fail with EPERM for the program
+ *               and all it starts (up to 8 of them; scene.h)
+ *   --slow-ip MS        wrap ip(8): log every call, and make `ip link add`
+ *               wait MS ms first; "== during" holds the log as it was when
+ *               the probe reported, "== after" all of it (scene.h)
+ *   --trace-open        watch which files the program and all it starts
+ *               open: "open PID PATH read|write" in "== during" (so far)
+ *               and "== after" (all), for each whose name ends in
+ *               /uid_map, /gid_map or /setgroups, in order (scene.h)
+ *   --hold-netns        keep the probe's network namespace alive from the
+ *               probe's report until "== after" is taken, so that what the
+ *               program leaves in it is still there to be seen
+ *   --early-signal TERM|INT     before the run, start the program up to
+ *               20 times with the probe holding, send it the signal as
+ *               soon as it has a handler for it (its child is still being
+ *               set up then), and stop at the first trial where it still
+ *               ran 2 s later, or that the signal killed: "early SIG
+ *               TRIALS lost 0|1 killed 0|1" in "== before"
  *
  * Output: "== before" and its view (report.h), then "== output" and the
  * program's own output (the probe prints "== inside" ... "== end inside";
@@ -67,7 +87,8 @@
  * still running once the program has ended (all are then killed), "== after"
  * with the view once the program has ended, a line for each limit reached
  * ("== limit time MS", "== limit processes PEAK", "== limit memory
- * PEAK_KIB"), and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces
+ * PEAK_KIB"), "== outlived" if the program ended by itself while the probe
+ * still ran, and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces
  * and addresses (report_net), and what --signal saw: "signal SIG stopped MS"
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
@@ -94,6 +115,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +133,7 @@
 #include "die.h"
 #include "image.h"
 #include "report.h"
+#include "scene.h"
 #include "watch.h"
 
 #define OBSERVER_MSGQ_KEY 0x0b5e0001
@@ -120,6 +143,7 @@ extern char **environ;
 
 static struct limits limits;	/* --nproc, --memory, --time-limit */
 static int program_stdin = -1;	/* closed once the probe has reported */
+static bool probe_holds;	/* the probe was given --hold */
 
 /* What the exercises' scenes ask for, besides the chapters' options. */
 static struct {
@@ -137,6 +161,15 @@ static struct {
 	const char *image_lacks;	/* --image-lacks NAME */
 	const char *unreadable;		/* --unreadable DIR */
 	int twin;			/* --twin */
+	const char *deny[9];		/* --deny CALL..., NULL-terminated */
+	int ndeny;
+	long slow_ip;			/* --slow-ip MS, else 0 */
+	int hold_netns;			/* --hold-netns */
+	int trace_open;			/* --trace-open */
+	pid_t tracer;			/* its process, else 0 */
+	int trace_sock;			/* the program's end of its socket */
+	int netns_fd;			/* the probe's, while held; else -1 */
+	int early;			/* --early-signal: SIGTERM or SIGINT */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
@@ -165,6 +198,17 @@ static void prepare_extra(void)
 		snprintf(path, sizeof(path), "%s/hello", extra.data);
 		f = fopen(path, "we");
 		if (f == NULL || fputs("hello from outside\n", f) == EOF ||
+		    fclose(f) == EOF)
+			die("write %s", path);
+		/* A mount inside the data, as a volume often holds. */
+		snprintf(path, sizeof(path), "%s/sub", extra.data);
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			die("mkdir %s", path);
+		if (mount("tmpfs", path, "tmpfs", 0, "size=1m,mode=0755") == -1)
+			die("mount tmpfs on %s", path);
+		snprintf(path, sizeof(path), "%s/sub/hello", extra.data);
+		f = fopen(path, "we");
+		if (f == NULL || fputs("hello from a submount\n", f) == EOF ||
 		    fclose(f) == EOF)
 			die("write %s", path);
 	}
@@ -260,27 +304,128 @@ static void signal_program(struct watch *w)
 	printf("signal %s running\n", name);
 }
 
-/* Prints, in "== after", whether the data folder is still writable and
- * which of the files to check exist. */
-static void report_extra(void)
+/* Prints "data DIR writable", or "data DIR unwritable: REASON", as a file
+ * can or cannot be created in dir now. */
+static void report_writable(const char *dir)
 {
 	char path[4096];
 	int fd;
 
+	snprintf(path, sizeof(path), "%s/after", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		printf("data %s unwritable: %s\n", dir, strerror(errno));
+		return;
+	}
+	printf("data %s writable\n", dir);
+	close(fd);
+}
+
+/* Prints, in "== after", whether the data folder and its submount are
+ * still writable and which of the files to check exist. */
+static void report_extra(void)
+{
+	char sub[4096];
+
 	if (extra.data != NULL) {
-		snprintf(path, sizeof(path), "%s/after", extra.data);
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd == -1)
-			printf("data %s unwritable: %s\n", extra.data,
-			       strerror(errno));
-		else
-			printf("data %s writable\n", extra.data);
-		if (fd != -1)
-			close(fd);
+		report_writable(extra.data);
+		snprintf(sub, sizeof(sub), "%s/sub", extra.data);
+		report_writable(sub);
 	}
 	for (int i = 0; i < extra.nfiles; i++)
 		printf("file %s %s\n", extra.files[i],
 		       access(extra.files[i], F_OK) == 0 ? "present" : "absent");
+}
+
+/* Keeps the probe's network namespace open, so that the kernel does not
+ * dismantle it (and what the program left in it) before "== after". */
+static void hold_netns(void)
+{
+	char path[64];
+	pid_t probe = watch_probe();
+
+	if (probe == 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", probe);
+	extra.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Returns true once the process pid has a handler for sig (SigCgt in its
+ * status); false if it has none, or is gone. */
+static bool catches(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	in = fopen(path, "re");
+	if (in == NULL)
+		return false;
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			break;
+	fclose(in);
+	return mask & (1ULL << (sig - 1));
+}
+
+/* Starts argv up to 20 times, each with the probe holding on an open stdin
+ * and its output discarded; sends it extra.early as soon as it has a
+ * handler for it (or after 1 s if it never has), which is while its child
+ * and grandchild are still being set up.  Stops at the first trial that
+ * had not ended 2 s later, or that the signal killed, and prints "early
+ * SIG TRIALS lost 0|1 killed 0|1".
+ * Each trial's processes are killed before the next. */
+static void early_trials(char *argv[])
+{
+	enum { TRIALS = 20, HANDLER_MS = 1000, WAIT_MS = 2000 };
+	const char *name = extra.early == SIGTERM ? "TERM" : "INT";
+	int lost = 0, killed = 0, i;
+
+	for (i = 0; i < TRIALS && lost == 0 && killed == 0; i++) {
+		int in[2], devnull, status, ended = 0;
+		long long until;
+		pid_t pid;
+
+		if (pipe2(in, O_CLOEXEC) == -1)
+			die("pipe2");
+		fflush(stdout);
+		pid = fork();
+		if (pid == -1)
+			die("fork");
+		if (pid == 0) {
+			devnull = open("/dev/null", O_WRONLY);
+			if (devnull == -1 || dup2(in[0], STDIN_FILENO) == -1 ||
+			    dup2(devnull, STDOUT_FILENO) == -1 ||
+			    dup2(devnull, STDERR_FILENO) == -1)
+				_exit(125);
+			watch_limit_program(&limits);
+			execv(argv[0], argv);
+			_exit(127);
+		}
+		close(in[0]);
+		until = watch_now() + HANDLER_MS;
+		while (!catches(pid, extra.early) && watch_now() < until)
+			continue;
+		if (kill(pid, extra.early) == -1)
+			die("kill %d SIG%s", pid, name);
+		for (int ms = 0; ms < WAIT_MS && !ended; ms++) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				ended = 1;
+			else
+				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		}
+		lost += !ended;
+		killed += ended && WIFSIGNALED(status) &&
+			  WTERMSIG(status) == extra.early;
+		/* From PID 1, -1 is every other process of the sandbox. */
+		if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
+			die("kill -1 SIGKILL");
+		while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+			continue;
+		close(in[1]);
+	}
+	printf("early %s %d lost %d killed %d\n", name, i, lost, killed);
 }
 
 /* Runs a helper command to completion; dies unless it exits 0. */
@@ -318,6 +463,12 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		    dup2(out[1], STDOUT_FILENO) == -1)
 			die("dup2");
 		watch_limit_program(&limits);
+		/* Filters before the capabilities go: without no_new_privs,
+		 * loading one takes CAP_SYS_ADMIN. */
+		if (extra.ndeny > 0)
+			scene_deny(extra.deny);
+		if (extra.tracer != 0)
+			scene_trace_program(extra.trace_sock);
 		if (extra.drop_caps)
 			drop_caps(~(1ULL << CAP_SETFCAP));
 		if (extra.unreadable != NULL)
@@ -331,6 +482,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 	}
 	close(in[0]);
 	close(out[1]);
+	if (extra.tracer != 0)
+		close(extra.trace_sock);
 	*to_stdin = in[1];
 	*from_stdout = out[0];
 	return pid;
@@ -350,12 +503,29 @@ static void relay_line(struct watch *w, char *line)
 	fputs(line, stdout);
 	if (program_stdin == -1 || strcmp(line, marker) != 0)
 		return;
+	/* A program that has ended while a holding probe reported did not
+	 * wait for it (a zombie not yet reaped has ended too).  A probe that
+	 * does not hold may end, and its program after it, before we read
+	 * its report. */
+	if (probe_holds && !w->outlived) {
+		siginfo_t info = { 0 };
+
+		w->outlived = w->ended ||
+			      (waitid(P_PID, w->pid, &info,
+				      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			       info.si_pid == w->pid);
+	}
 	printf("== during\n");
+	printf("program %d\n", w->pid);
 	watch_report_probes(stdout);
 	if (extra.image != NULL)
 		watch_report_probe_mounts(stdout);
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
+	scene_report_ip(stdout);
+	scene_report_opens(stdout);
+	if (extra.hold_netns)
+		hold_netns();
 	if (extra.signal != 0)
 		signal_program(w);
 	if (extra.reaped)
@@ -422,6 +592,11 @@ static struct watch relay(pid_t pid, int from_stdout)
 	FILE *list;
 
 	watch_run(&w, from_stdout, &limits);
+	/* The tracer would count as a process the program left. */
+	if (extra.tracer != 0) {
+		kill(extra.tracer, SIGKILL);
+		waitpid(extra.tracer, NULL, 0);
+	}
 	if (twin.pid > 0)
 		collect_twin(&w, limits.time_ms > 0 ? until : LLONG_MAX);
 	if (!w.timed_out && !w.nproc_reached) {
@@ -463,6 +638,7 @@ int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
 		{ "veth", no_argument, NULL, 'v' },
+		{ "link", required_argument, NULL, 'l' },
 		{ "msgq", no_argument, NULL, 'q' },
 		{ "rshared", no_argument, NULL, 'r' },
 		{ "nproc", required_argument, NULL, 'n' },
@@ -481,19 +657,27 @@ int main(int argc, char *argv[])
 		{ "image", required_argument, NULL, 'I' },
 		{ "image-lacks", required_argument, NULL, 'L' },
 		{ "unreadable", required_argument, NULL, 'N' },
-		{ "twin", no_argument, NULL, 'T' },
+		{ "twin", no_argument, NULL, 'W' },
+		{ "deny", required_argument, NULL, 'd' },
+		{ "slow-ip", required_argument, NULL, 'i' },
+		{ "hold-netns", no_argument, NULL, 'H' },
+		{ "trace-open", no_argument, NULL, 'T' },
+		{ "early-signal", required_argument, NULL, 'e' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
 				"veth", "peer", "name", "veth-peer", NULL };
+	char *bridge[] = { "ip", "link", "add", NULL, "type", "bridge", NULL };
 	int want_veth = 0, want_msgq = 0, want_rshared = 0, opt;
 	int from_stdout;
 	struct watch w;
 	pid_t pid;
 
+	extra.netns_fd = -1;
 	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		switch (opt) {
 		case 'v': want_veth = 1; break;
+		case 'l': bridge[3] = optarg; break;
 		case 'q': want_msgq = 1; break;
 		case 'r': want_rshared = 1; break;
 		case 'n': limits.nproc = atol(optarg); break;
@@ -517,18 +701,32 @@ int main(int argc, char *argv[])
 		case 'I': extra.image = optarg; break;
 		case 'L': extra.image_lacks = optarg; break;
 		case 'N': extra.unreadable = optarg; break;
-		case 'T': extra.twin = 1; break;
+		case 'W': extra.twin = 1; break;
+		case 'd':
+			if (extra.ndeny < 8)
+				extra.deny[extra.ndeny++] = optarg;
+			break;
+		case 'i': extra.slow_ip = atol(optarg); break;
+		case 'H': extra.hold_netns = 1; break;
+		case 'T': extra.trace_open = 1; break;
+		case 'e':
+			extra.early = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
+			break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
 	if (optind == argc)
 		die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 
+	for (int i = optind; i < argc; i++)
+		probe_holds |= strcmp(argv[i], "--hold") == 0;
 	watch_init(PROBE);
 	watch_limit_sandbox(&limits);
 	prepare_extra();
 	if (want_veth)
 		run(veth);
+	if (bridge[3] != NULL)
+		run(bridge);
 	if (want_msgq && msgget(OBSERVER_MSGQ_KEY, IPC_CREAT | 0644) == -1)
 		die("msgget 0x%08x", OBSERVER_MSGQ_KEY);
 	if (want_rshared && mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) == -1)
@@ -542,10 +740,15 @@ int main(int argc, char *argv[])
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == -1)
 		die("mount / MS_REMOUNT|MS_BIND|MS_RDONLY");
 
+	if (extra.slow_ip > 0)
+		scene_slow_ip(extra.slow_ip);
+
 	printf("== before\n");
 	report_view(stdout);
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
+	if (extra.early != 0)
+		early_trials(&argv[optind]);
 	printf("== output\n");
 
 	if (extra.twin) {
@@ -557,6 +760,8 @@ int main(int argc, char *argv[])
 		if (twin.buf == NULL)
 			die("open_memstream");
 	}
+	if (extra.trace_open)
+		extra.tracer = scene_trace_start(&extra.trace_sock);
 	pid = start(&argv[optind], &program_stdin, &from_stdout);
 	w = relay(pid, from_stdout);
 
@@ -565,6 +770,13 @@ int main(int argc, char *argv[])
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
 	report_extra();
+	printf("program %d\n", w.pid);
+	scene_report_ip(stdout);
+	scene_report_opens(stdout);
+	if (extra.netns_fd != -1)
+		close(extra.netns_fd);
+	if (w.outlived)
+		printf("== outlived\n");
 	report_limits(&w);
 	if (WIFSIGNALED(w.status))
 		printf("== status signal %d\n", WTERMSIG(w.status));

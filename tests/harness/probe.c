@@ -55,6 +55,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -271,7 +272,7 @@ static int meet(const char *name)
  * without waiting, and prints it as "msg KEY TEXT"; returns 0 or -1. */
 static int recv_msg(const char *text)
 {
-	struct { long type; char text[256]; } msg;
+	static struct { long type; char text[8193]; } msg;
 	key_t key = (key_t)strtoul(text, NULL, 0);
 	ssize_t n;
 	int id = msgget(key, 0);
@@ -331,8 +332,13 @@ static int orphan(void)
 		return outcome(-1, "orphan", "fork");
 	if (middle == 0) {
 		/* The grandchild outlives its parent by 50 ms: long enough
-		 * to be adopted, then ends and waits to be reaped. */
-		pid_t g = fork();
+		 * to be adopted, then ends and waits to be reaped.  Both are
+		 * named apart from the probe itself, whose end the observer
+		 * watches for. */
+		pid_t g;
+
+		prctl(PR_SET_NAME, "probe-orphan");
+		g = fork();
 
 		if (g == 0) {
 			nanosleep(&(struct timespec){ 0, 50000000 }, NULL);

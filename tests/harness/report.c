@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -27,7 +28,9 @@ static void unreadable(FILE *out, const char *what)
 	fprintf(out, "unreadable %s: %s\n", what, strerror(errno));
 }
 
-/* Prints "PREFIX TYPE INODE" for each namespace of the process at /proc/PID. */
+/* Prints "PREFIX TYPE INODE dev MAJOR:MINOR" for each namespace of the
+ * process at /proc/PID: two processes share a namespace when both agree
+ * (namespaces(7)). */
 static void print_ns(FILE *out, const char *prefix, const char *pid)
 {
 	char path[300];
@@ -37,9 +40,10 @@ static void print_ns(FILE *out, const char *prefix, const char *pid)
 		snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns_types[i]);
 		if (stat(path, &st) == -1)
 			unreadable(out, path);
-		else
-			fprintf(out, "%s %s %lu\n", prefix, ns_types[i],
-				(unsigned long)st.st_ino);
+		else	/* one namespace: the same device and inode */
+			fprintf(out, "%s %s %lu dev %u:%u\n", prefix, ns_types[i],
+				(unsigned long)st.st_ino, major(st.st_dev),
+				minor(st.st_dev));
 	}
 }
 

@@ -25,7 +25,7 @@ void report_net(FILE *out);
  * mountinfo file (proc(5)), lists. */
 void report_mountinfo(FILE *out, FILE *in, const char *key);
 
-/* Prints "task PID COMM UID GID", "taskns PID TYPE INODE", and the id maps
+/* Prints "task PID COMM UID GID", "taskns PID TYPE INODE dev MAJOR:MINOR", and the id maps
  * ("taskmap PID uid_map|gid_map INSIDE OUTSIDE COUNT", "tasksetgroups PID
  * allow|deny") for every descendant of root (root included), as this process
  * sees them. */

@@ -331,6 +331,8 @@ static void parse(struct run *r)
 			else if (sscanf(section, "status exit %d", &r->exit_code) == 1 ||
 				 sscanf(section, "status signal %d", &r->signal) == 1)
 				r->observed = true;
+			else if (strcmp(section, "outlived") == 0)
+				r->outlived = true;
 			else if (strncmp(section, "limit time ", 11) == 0)
 				r->timed_out = true;
 			else if (sscanf(section, "limit processes %ld",
@@ -470,11 +472,41 @@ const char *run_limit(const struct run *r)
 	return why;
 }
 
+const char *run_outlived(const struct run *r)
+{
+	char *why;
+
+	if (!r->outlived)
+		return NULL;
+	if (asprintf(&why, "the program %s while its command was still "
+		     "running: it did not wait for its child. A waitpid() that "
+		     "fails with ECHILD (\"No child processes\") means the "
+		     "child was cloned without SIGCHLD in the flags, where "
+		     "waitpid() cannot see it: see chapters/00-skeleton/"
+		     "README.md, \"SIGCHLD and waitpid()\".", r->signal != 0 ?
+		     "was killed by a signal" : r->exit_code == 0 ?
+		     "exited with status 0" : "exited with a failing status") == -1)
+		cr_assert_fail("asprintf: out of memory");
+	return why;
+}
+
+bool run_only_left_behind(const struct run *r)
+{
+	return r->leftovers > 0 && r->nproc_peak == 0 &&
+	       r->memory_peak_kib == 0 && !r->out_limited && !r->timed_out &&
+	       !r->forged;
+}
+
 void expect_probe_ran(const struct run *r)
 {
 	const char *why = run_limit(r);
 
-	if (why != NULL)
+	if (why != NULL && !run_only_left_behind(r))
+		cr_assert_fail("%s Its stderr:\n%s", why, r->err);
+	if ((why = run_outlived(r)) != NULL)
+		cr_assert_fail("%s (exit %d) Its stderr:\n%s", why,
+			       r->exit_code, r->err);
+	if ((why = run_limit(r)) != NULL)
 		cr_assert_fail("%s Its stderr:\n%s", why, r->err);
 	if (!r->observed)
 		cr_assert_fail("the sandbox did not finish its report; "

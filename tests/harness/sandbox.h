@@ -28,6 +28,8 @@ struct run {
 	bool probed;		/* the probe printed its whole report (with
 				 * --hold: and the observer saw it run) */
 	bool forged;		/* a report came, but no probe ran */
+	bool outlived;		/* the program ended by itself while its
+				 * command, the probe, still ran */
 	long nproc_peak;	/* the process limit was reached: the peak, */
 	long memory_peak_kib;	/* the memory limit: the largest size seen */
 	int leftovers;		/* processes still running after the program */
@@ -58,6 +60,15 @@ const char *run_get(const struct run *r, const char *section, const char *key);
  * the time, process, memory or output limit, a process left behind, or a
  * report the program printed itself; NULL if it broke none. */
 const char *run_limit(const struct run *r);
+
+/* Returns, in words for a student, why the program ended while its command
+ * still ran (it did not wait, or could not: a child cloned without
+ * SIGCHLD), with its exit status; NULL if it did not. */
+const char *run_outlived(const struct run *r);
+
+/* Returns true if the only rule the run broke is leaving a process behind:
+ * then the program's own error, when it printed one, says more. */
+bool run_only_left_behind(const struct run *r);
 
 /* Fails the test, with the program's stderr, unless the observer saw the
  * program end within the sandbox's rules (run_limit) and the probe print

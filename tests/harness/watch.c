@@ -120,10 +120,14 @@ void watch_ended(struct watch *w, int status)
 	w->ended_at = watch_now();
 }
 
-/* Notes that pid ended with status, if it is the program or its twin. */
+static int find_probes(FILE *out, pid_t *first, bool command_only);
+
+/* Notes that pid ended with status, if it is the program (and whether its
+ * command, the probe, still ran then) or its twin. */
 static void note_end(struct watch *w, pid_t pid, int status)
 {
 	if (pid == w->pid) {
+		w->outlived = find_probes(NULL, NULL, true) > 0;
 		watch_ended(w, status);
 	} else if (w->twin > 0 && pid == w->twin) {
 		w->twin_status = status;
@@ -364,18 +368,50 @@ static bool is_probe(pid_t pid)
 	return same;
 }
 
-void watch_report_probes(FILE *out)
+/* Returns how many live processes run the probe's file or a copy (a zombie
+ * has no exe to follow), printing "probe PID" for each to out unless it is NULL,
+ * and storing the first one's pid in *first unless that is NULL.  With
+ * command_only, counts only those still named "probe": the probe itself,
+ * not the helpers it forks, which name themselves otherwise. */
+static int find_probes(FILE *out, pid_t *first, bool command_only)
 {
 	DIR *dir = probe_known ? open_proc() : NULL;
 	struct dirent *d;
+	char comm[64];
+	int n = 0;
 	pid_t pid;
 
 	if (dir == NULL)
-		return;
-	while ((d = readdir(dir)) != NULL)
-		if ((pid = entry_pid(d)) != 0 && is_probe(pid))
-			fprintf(out, "probe %d\n", pid);
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0)
+			continue;
+		if (is_probe(pid) &&
+		    (!command_only ||
+		     (read_proc(pid, "comm", comm, sizeof(comm)) == 0 &&
+		      strcmp(comm, "probe") == 0))) {
+			if (out != NULL)
+				fprintf(out, "probe %d\n", pid);
+			if (first != NULL && n == 0)
+				*first = pid;
+			n++;
+		}
+	}
 	closedir(dir);
+	return n;
+}
+
+void watch_report_probes(FILE *out)
+{
+	find_probes(out, NULL, false);
+}
+
+pid_t watch_probe(void)
+{
+	pid_t pid = 0;
+
+	find_probes(NULL, &pid, false);
+	return pid;
 }
 
 /* In a child of ours: enters the mount namespace of pid and prints its

@@ -31,6 +31,7 @@ struct watch {
 	bool timed_out;		/* still running at the time limit */
 	bool nproc_reached;	/* stopped at the process limit */
 	bool held;		/* ended, but something else kept its stdout */
+	bool outlived;		/* ended by itself while the probe still ran */
 	long peak_tasks;	/* the most tasks seen at once in the sandbox */
 	pid_t twin;		/* a second run of the program (--twin), or 0; */
 	int twin_status;	/* its wait status, */
@@ -78,6 +79,9 @@ void watch_report_probes(FILE *out);
  * namespace's own root, not from the probe's, which chroot(2) may have
  * moved below it. */
 void watch_report_probe_mounts(FILE *out);
+
+/* Returns the pid of a process that runs the probe's file (or a copy), or 0. */
+pid_t watch_probe(void);
 
 /* Gives every other process of the sandbox up to grace_ms to end, reaping
  * them; returns how many tasks are left. */

@@ -1,7 +1,7 @@
 /* mount-shared.c: mounts a tmpfs on /tmp in the caller's mount namespace,
  * which is shared, as on every systemd machine: no CLONE_NEWNS, no
  * MS_PRIVATE.  Outside a sandbox, as root, the machine's /tmp is covered.
- * Grade: not isolated (the mount is seen outside). */
+ * Grade: not isolated (it mounts in its parent's namespace). */
 #include "hostile.h"
 
 #include <sys/mount.h>

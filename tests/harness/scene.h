@@ -1,0 +1,46 @@
+/*
+ * scene.h: what the observer sets up for the exercises' tests beyond the
+ * chapters' scenes: calls refused, a slow and logged ip(8), stop signals
+ * sent right at the start.  Each is an observer option (observer.c lists
+ * them); the observer is PID 1 of the sandbox and calls these there.
+ * A few files are watched as they are opened, too.
+ */
+#ifndef SCENE_H
+#define SCENE_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* In the program's process, before it execs: makes each system call named
+ * in calls (NULL-terminated) fail with EPERM, for the program and all it
+ * starts, through a seccomp filter (libseccomp).  Dies if a name is unknown
+ * or the filter cannot be loaded. */
+void scene_deny(const char *const calls[]);
+
+/* Starts the tracer: a process that watches which files the program opens
+ * (--trace-open) and logs those whose names end in /uid_map, /gid_map or
+ * /setgroups.  Returns its pid, and in *sock the end of a socket that the
+ * program's process hands to scene_trace_program().  Dies on failure. */
+pid_t scene_trace_start(int *sock);
+
+/* In the program's process, before it execs: makes every open(2),
+ * openat(2) and openat2(2) of the program and all it starts wait for the
+ * tracer, which logs it and lets it go on unchanged (a seccomp filter
+ * whose action is to notify).  Dies on failure. */
+void scene_trace_program(int sock);
+
+/* Prints the tracer's log: "open PID PATH read|write" for each file named
+ * above, in the order they were opened. */
+void scene_report_opens(FILE *out);
+
+/* Puts a wrapper over ip(8): each call is logged, and `ip link add` waits
+ * delay_ms before it runs, so that a program that does not wait for it is
+ * seen not to.  Dies if it cannot. */
+void scene_slow_ip(long delay_ms);
+
+/* Prints the log of the wrapped ip(8): "ip start PID PPID MS ARGS..." when
+ * a call began and "ip end PID STATUS MS" when it ended (MS: milliseconds
+ * since boot, to 10 ms).  Prints nothing when ip was not wrapped. */
+void scene_report_ip(FILE *out);
+
+#endif
