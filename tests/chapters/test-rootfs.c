@@ -24,35 +24,29 @@ static const char *const scene[] = { "--rshared", "--image", IMAGE, NULL };
 
 static struct run r;
 
-/* Runs the program under test on scene with args, and checks that the
- * probe ran. */
-static void observe_with(const char *const on[], const char *const args[])
-{
-	sandbox_run(&r, program_under_test("rootfs"), on, args);
-	expect_probe_ran(&r);
-}
+/* What the probe does inside, the same in every test, so that tests share
+ * one run (SANDBOX_CACHE): looks at "/", tries the marker and every device,
+ * then holds while the observer looks at it. */
+static const char *const probe[] = {
+	"@probe", "--stat", "/", "--read", MARKER, "--write", "/dev/null",
+	"--read", "/dev/zero", "--read", "/dev/urandom", "--read", "/dev/random",
+	"--write", "/dev/full", "--stat", "/dev/tty", "--stat", "/dev/stdout",
+	"--stat", "/dev/fd", "--hold", NULL,
+};
 
-/* Runs the program under test with the probe doing actions, then holding;
- * checks that the probe ran unless only_run. */
-static void run_probe(const char *const actions[], bool only_run)
+/* Runs the program under test with the probe; checks that the probe ran
+ * unless only_run. */
+static void run_probe(bool only_run)
 {
-	const char *args[32] = { "@probe" };
-	int n = 1;
-
-	for (int i = 0; actions != NULL && actions[i] != NULL && n < 30; i++)
-		args[n++] = actions[i];
-	args[n++] = "--hold";
-	args[n] = NULL;
-	sandbox_run(&r, program_under_test("rootfs"), scene, args);
+	sandbox_run(&r, program_under_test("rootfs"), scene, probe);
 	if (!only_run)
 		expect_probe_ran(&r);
 }
 
-/* Runs the program under test with the probe doing actions, then holding,
- * and checks that the probe ran. */
-static void observe(const char *const actions[])
+/* Runs the program under test with the probe, and checks that it ran. */
+static void observe(void)
 {
-	run_probe(actions, false);
+	run_probe(false);
 }
 
 /* Returns the image's "MAJOR:MINOR INODE", as the observer saw it before. */
@@ -107,7 +101,7 @@ TestSuite(rootfs, .timeout = 15);
 
 Test(rootfs, root_is_the_image)
 {
-	observe((const char *const[]){ "--stat", "/", "--read", MARKER, NULL });
+	observe();
 	expect_root_is_the_image();
 	cr_expect(run_has(&r, "inside", "failed read " MARKER
 			  ": No such file or directory"),
@@ -120,8 +114,10 @@ Test(rootfs, root_option_names_the_image)
 {
 	static const char *const other[] = { "--image", "/srv/other", NULL };
 
-	observe_with(other, (const char *const[]){ "--root", "/srv/other",
-						  "@probe", "--stat", "/", NULL });
+	sandbox_run(&r, program_under_test("rootfs"), other,
+		    (const char *const[]){ "--root", "/srv/other", "@probe",
+					   "--stat", "/", NULL });
+	expect_probe_ran(&r);
 	cr_expect(root_is("/srv/other"),
 		  "with --root /srv/other, / inside is %s; expected that "
 		  "folder (%s). " SEE_CHANGE, run_get(&r, "inside", "stat /"),
@@ -130,7 +126,7 @@ Test(rootfs, root_option_names_the_image)
 
 Test(rootfs, old_root_is_gone)
 {
-	observe((const char *const[]){ "--stat", "/", NULL });
+	observe();
 	expect_root_is_the_image();
 	cr_expect(run_count(&r, "inside", "mount") > 0 &&
 		  old_mounts("inside", "mount") == 0 &&
@@ -149,7 +145,7 @@ Test(rootfs, old_root_is_gone)
 
 Test(rootfs, proc_shows_the_new_namespace)
 {
-	observe((const char *const[]){ "--stat", "/", NULL });
+	observe();
 	expect_root_is_the_image();
 	cr_expect(run_count(&r, "inside", "proc") == 1 &&
 		  run_has(&r, "inside", "proc 1 probe") &&
@@ -161,12 +157,7 @@ Test(rootfs, proc_shows_the_new_namespace)
 
 Test(rootfs, dev_nodes_work)
 {
-	observe((const char *const[]){ "--stat", "/", "--write", "/dev/null",
-				       "--read", "/dev/zero", "--read",
-				       "/dev/urandom", "--read", "/dev/random",
-				       "--write", "/dev/full", "--stat",
-				       "/dev/tty", "--stat", "/dev/stdout",
-				       "--stat", "/dev/fd", NULL });
+	observe();
 	expect_root_is_the_image();
 	cr_expect(run_find(&r, "inside", "mount /dev tmpfs ") != NULL,
 		  "inside, no tmpfs is mounted on /dev (mounts: %s). "
@@ -191,7 +182,7 @@ Test(rootfs, dev_nodes_work)
 Test(rootfs, mounts_stay_inside)
 {
 	/* The mount table first: a program that failed may have leaked. */
-	run_probe((const char *const[]){ "--stat", "/", NULL }, true);
+	run_probe(true);
 	cr_expect(strcmp(run_list(&r, "before", "mount"),
 			 run_list(&r, "after", "mount")) == 0,
 		  "outside, once the command has ended, the sandbox's mount "
@@ -205,8 +196,7 @@ Test(rootfs, mounts_stay_inside)
 
 Test(rootfs, image_left_as_it_was)
 {
-	observe((const char *const[]){ "--stat", "/", "--write", "/dev/null",
-				       NULL });
+	observe();
 	expect_root_is_the_image();
 	cr_expect(run_get(&r, "after", "image " IMAGE " sum") != NULL &&
 		  strcmp(run_list(&r, "before", "image " IMAGE " sum"),
@@ -243,7 +233,7 @@ Test(rootfs, no_way_up)
 
 Test(rootfs, namespaces_differ)
 {
-	observe(NULL);
+	observe();
 	expect_new_namespace(&r, "mnt", SEE_CHANGE);
 	expect_new_namespace(&r, "pid", SEE_CHANGE);
 }
