@@ -123,11 +123,12 @@ void watch_ended(struct watch *w, int status)
 static int find_probes(FILE *out, pid_t *first, bool command_only);
 
 /* Notes that pid ended with status, if it is the program (and whether its
- * command, the probe, still ran then) or its twin. */
+ * command, the probe, still ran then: unless a twin runs, whose probe
+ * would count too) or its twin. */
 static void note_end(struct watch *w, pid_t pid, int status)
 {
 	if (pid == w->pid) {
-		w->outlived = find_probes(NULL, NULL, true) > 0;
+		w->outlived = w->twin == 0 && find_probes(NULL, NULL, true) > 0;
 		watch_ended(w, status);
 	} else if (w->twin > 0 && pid == w->twin) {
 		w->twin_status = status;
