@@ -79,22 +79,14 @@ static void expect_root_is_the_image(void)
 		  run_get(&r, "inside", "stat /"), image_id(IMAGE));
 }
 
-/* Returns how many lines "KEY [PID] TARGET ..." of section show one of the
- * sandbox's own mounts, /usr or /etc: those are in the old root only. */
+/* The sandbox's own mounts, in the old root only: the image has no /usr
+ * or /etc mounted. */
+static const char *const machine_only[] = { "usr", "etc", NULL };
+
+/* Returns how many lines "KEY ..." of section show one of them. */
 static int old_mounts(const char *section, const char *key)
 {
-	int n = 0;
-
-	for (size_t i = 0; i < r.nlines; i++) {
-		const char *line = r.lines[i].text;
-		size_t k = strlen(key);
-
-		if (strcmp(r.lines[i].section, section) != 0 ||
-		    strncmp(line, key, k) != 0 || line[k] != ' ')
-			continue;
-		n += strstr(line, " /usr ") != NULL || strstr(line, " /etc ") != NULL;
-	}
-	return n;
+	return run_count_mounts_named(&r, section, key, machine_only);
 }
 
 TestSuite(rootfs, .timeout = 15);

@@ -702,6 +702,27 @@ const char *run_list(const struct run *r, const char *section, const char *key)
 	return list;
 }
 
+int run_count_mounts_named(const struct run *r, const char *section,
+			   const char *key, const char *const names[])
+{
+	char target[4096];
+	const char *v, *last;
+	int n = 0;
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		if ((v = value_of(r, i, section, key)) == NULL)
+			continue;
+		v += strspn(v, "0123456789 ");	/* nsmount's PID */
+		if (sscanf(v, "%4095s", target) != 1)
+			continue;
+		last = strrchr(target, '/');
+		last = last != NULL ? last + 1 : target;
+		for (int k = 0; names[k] != NULL; k++)
+			n += strcmp(last, names[k]) == 0;
+	}
+	return n;
+}
+
 const char *run_task(const struct run *r, const char *comm)
 {
 	static char pid[32];

@@ -99,6 +99,13 @@ int run_count(const struct run *r, const char *section, const char *key);
  * without the key: for failure messages ("lo down, veth-host down"). */
 const char *run_list(const struct run *r, const char *section, const char *key);
 
+/* Returns how many lines "KEY [PID] TARGET ..." of section ("mount",
+ * "nsmount") show a mount whose TARGET ends in one of the NULL-terminated
+ * names ("usr": /usr, or /.old-root/usr): the machine's own folders, seen
+ * wherever a pivot left them. */
+int run_count_mounts_named(const struct run *r, const char *section,
+			   const char *key, const char *const names[]);
+
 /* Returns the outer pid of the first "during" task named comm, or NULL. */
 const char *run_task(const struct run *r, const char *comm);
 
