@@ -70,12 +70,10 @@
  *   --hold-netns        keep the probe's network namespace alive from the
  *               probe's report until "== after" is taken, so that what the
  *               program leaves in it is still there to be seen
- *   --early-signal TERM|INT     before the run, start the program up to
- *               20 times with the probe holding, send it the signal as
- *               soon as it has a handler for it (its child is still being
- *               set up then), and stop at the first trial where it still
- *               ran 2 s later, or that the signal killed: "early SIG
- *               TRIALS lost 0|1 killed 0|1" in "== before"
+ *   --early-signal TERM|INT     before the run, start the program a few
+ *               times with the probe holding, and send it the signal while
+ *               its command is held at the door of execve(2); "early SIG
+ *               TRIALS lost 0|1 killed 0|1" in "== before" (scene.h)
  *
  * Output: "== before" and its view (report.h), then "== output" and the
  * program's own output (the probe prints "== inside" ... "== end inside";
@@ -348,84 +346,6 @@ static void hold_netns(void)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", probe);
 	extra.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-}
-
-/* Returns true once the process pid has a handler for sig (SigCgt in its
- * status); false if it has none, or is gone. */
-static bool catches(pid_t pid, int sig)
-{
-	char path[64], line[256];
-	unsigned long long mask = 0;
-	FILE *in;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	in = fopen(path, "re");
-	if (in == NULL)
-		return false;
-	while (fgets(line, sizeof(line), in) != NULL)
-		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
-			break;
-	fclose(in);
-	return mask & (1ULL << (sig - 1));
-}
-
-/* Starts argv up to 20 times, each with the probe holding on an open stdin
- * and its output discarded; sends it extra.early as soon as it has a
- * handler for it (or after 1 s if it never has), which is while its child
- * and grandchild are still being set up.  Stops at the first trial that
- * had not ended 2 s later, or that the signal killed, and prints "early
- * SIG TRIALS lost 0|1 killed 0|1".
- * Each trial's processes are killed before the next. */
-static void early_trials(char *argv[])
-{
-	enum { TRIALS = 20, HANDLER_MS = 1000, WAIT_MS = 2000 };
-	const char *name = extra.early == SIGTERM ? "TERM" : "INT";
-	int lost = 0, killed = 0, i;
-
-	for (i = 0; i < TRIALS && lost == 0 && killed == 0; i++) {
-		int in[2], devnull, status, ended = 0;
-		long long until;
-		pid_t pid;
-
-		if (pipe2(in, O_CLOEXEC) == -1)
-			die("pipe2");
-		fflush(stdout);
-		pid = fork();
-		if (pid == -1)
-			die("fork");
-		if (pid == 0) {
-			devnull = open("/dev/null", O_WRONLY);
-			if (devnull == -1 || dup2(in[0], STDIN_FILENO) == -1 ||
-			    dup2(devnull, STDOUT_FILENO) == -1 ||
-			    dup2(devnull, STDERR_FILENO) == -1)
-				_exit(125);
-			watch_limit_program(&limits);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		close(in[0]);
-		until = watch_now() + HANDLER_MS;
-		while (!catches(pid, extra.early) && watch_now() < until)
-			continue;
-		if (kill(pid, extra.early) == -1)
-			die("kill %d SIG%s", pid, name);
-		for (int ms = 0; ms < WAIT_MS && !ended; ms++) {
-			if (waitpid(pid, &status, WNOHANG) == pid)
-				ended = 1;
-			else
-				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-		}
-		lost += !ended;
-		killed += ended && WIFSIGNALED(status) &&
-			  WTERMSIG(status) == extra.early;
-		/* From PID 1, -1 is every other process of the sandbox. */
-		if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
-			die("kill -1 SIGKILL");
-		while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
-			continue;
-		close(in[1]);
-	}
-	printf("early %s %d lost %d killed %d\n", name, i, lost, killed);
 }
 
 /* Runs a helper command to completion; dies unless it exits 0. */
@@ -748,7 +668,7 @@ int main(int argc, char *argv[])
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
 	if (extra.early != 0)
-		early_trials(&argv[optind]);
+		scene_early_signal(&argv[optind], extra.early, &limits);
 	printf("== output\n");
 
 	if (extra.twin) {
