@@ -196,7 +196,8 @@ echo "== The contract, graded for every solution"
 xml="$out/solutions/junit.xml"
 contract=$(xmllint --xpath 'count(//testcase[starts-with(@name, "contract.")])' "$xml" 2>/dev/null || echo 0)
 broken=$(xmllint --xpath 'count(//testcase[starts-with(@name, "contract.")][failure])' "$xml" 2>/dev/null || echo 0)
-each=$(PROGRAM=/bin/true "$build/tests/test-contract" --list | grep -c -- '--\|──' || true)
+each=$(grep -o "^contract_tests='[^']*'" "$here/grade.sh" | tr -cd '|' | wc -c)
+each=$((each + 1))
 expect "the contract graded for all $nex solutions ($each tests each), and kept ($contract tests, $broken failed)" \
 	same "$contract $broken" "$((nex * each)) 0"
 
