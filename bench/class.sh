@@ -81,7 +81,7 @@ run cold 90 tools/check-all.sh -o "$out" "$subs" || true
 grep -q '^check-all: 40 students: 40 graded' "$tmp/cold.out" ||
 	{ echo "bench: the class was not all graded:"; tail -n 30 "$tmp/cold.out"; status=1; }
 graded=$(find "$out/.share" -mindepth 1 -maxdepth 1 -type d ! -name '.new*' | wc -l)
-echo "       $graded exercise gradings for 480 exercises handed in: the others were stubs left as they were, graded once"
+echo "       $graded exercise gradings for $((40 * ${#exercises[@]})) exercises handed in: the others were stubs left as they were, graded once"
 sed -n '/^totals/,/^gradebook/p' "$tmp/cold.out" | grep -v '^ *[0-9-]* *0 *$' | sed 's/^/       /'
 
 # One late submission: student03 (a folder, all solved) hands in a new

@@ -2,7 +2,7 @@
 # (test-NAME.c), plus the contract that every program keeps
 # (test-contract.c), run by tests/chapters/run.sh.
 
-CHAPTER_SUITES := skeleton net mount uts ipc pid user
+CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs
 SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
 
 .PHONY: test-programs test-chapters
@@ -16,7 +16,7 @@ test-chapters: test-programs
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
 MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
-	skeleton-127 pid-orphan
+	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -46,6 +46,22 @@ $(T)/mutant-skeleton-127.c: common/skeleton.c
 $(T)/mutant-skeleton-errno.c: common/skeleton.c
 	@mkdir -p $(@D)
 	sed '/err = errno;/d; /^\tint err;$$/d; s/strerror(err)/strerror(errno)/; s/err == ENOENT/errno == ENOENT/' $< > $@
+
+# Chapter 7's three ways to keep the machine in view: the old root left
+# attached; chroot() for pivot_root() (and so nothing to detach); and no
+# private tree, on which pivot_root() fails after the mounts have leaked.
+$(T)/mutant-rootfs-attached.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed '/umount2(".", MNT_DETACH)/,+1d' $< > $@
+# The chroot() mutant is also the control of the exercise No way out
+# (tests/exercises/ex-rootfs.c): the escape must get out of it.
+TEST_TOOLS += $(T)/mutant-rootfs-chroot
+$(T)/mutant-rootfs-chroot.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/syscall(SYS_pivot_root, ".", ".")/chroot(".")/; /umount2(".", MNT_DETACH)/,+1d' $< > $@
+$(T)/mutant-rootfs-shared.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed '/MS_REC | MS_PRIVATE, NULL/,+1d' $< > $@
 
 $(T)/mutant-%: $(T)/mutant-%.c
 	$(CC) $(CFLAGS) -o $@ $<
