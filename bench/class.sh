@@ -98,9 +98,11 @@ if [ -x tools/vm.sh ]; then
 	rm -rf build/bench-vm
 	mkdir -p build/bench-vm
 	cp -a solutions build/bench-vm/work
+	make -s B=build/vm/build grade-harness >/dev/null
 	run vm 240 env VM_ACCEL=tcg VM_MEMORY=384M VM_TB_SIZE=64 VM_CPUS=1 \
 		tools/vm.sh env SANDBOX_TIME_SCALE=20 \
-		tools/check.sh -o "$root/build/bench-vm/out" "$root/build/bench-vm/work" || true
+		tools/check.sh -o "$root/build/bench-vm/out" -B "$root/build/vm/build" \
+		"$root/build/bench-vm/work" || true
 	rm -rf build/bench-vm
 	grep -q "^Score: \([0-9]*\)/\1$" "$tmp/vm.out" ||
 		{ echo "bench: the VM did not grade full marks:"; tail -n 10 "$tmp/vm.out"; status=1; }
