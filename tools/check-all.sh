@@ -152,6 +152,7 @@ row() {
 	fi
 	printf '%s\t%s\t%s\t%s\n' "$id" "$scores" "$status" "$why" >"$dir/row.new"
 	mv -f "$dir/row.new" "$dir/row"
+	echo "$status" >>"$out/.done"	# for progress()
 }
 
 # grade ID KIND ENTRY KEY: grades one student into OUT/ID.
@@ -219,25 +220,19 @@ for line in "${skipped[@]}"; do echo "check-all: skipped $line" >&2; done
 # place, otherwise a line each time a student is done.
 total=${#todo[@]}
 start=$SECONDS
+: >"$out/.done"
 shown=-1
 progress() {
-	local done=0 failed=0 left eta="" id
-	for line in "${todo[@]}"; do
-		id=${line%%$'\t'*}
-		[ -f "$out/$id/row" ] || continue
-		done=$((done + 1))
-		case $(cut -f $((${#names[@]} + 3)) "$out/$id/row") in
-		graded | "full marks") ;;
-		*) failed=$((failed + 1)) ;;
-		esac
-	done
-	[ "$done" -ne "$shown" ] || { [ "${1:-}" = final ] && [ -t 2 ]; } || return 0
-	shown=$done
-	left=$((total - done))
-	if [ "$done" -gt 0 ] && [ "$left" -gt 0 ]; then
-		eta=", about $(((SECONDS - start) * left / done + 1)) s left"
+	local finished failed left eta=""
+	finished=$(wc -l <"$out/.done")
+	failed=$(grep -cv -e '^graded$' -e '^full marks$' "$out/.done" || true)
+	[ "$finished" -ne "$shown" ] || { [ "${1:-}" = final ] && [ -t 2 ]; } || return 0
+	shown=$finished
+	left=$((total - finished))
+	if [ "$finished" -gt 0 ] && [ "$left" -gt 0 ]; then
+		eta=", about $(((SECONDS - start) * left / finished + 1)) s left"
 	fi
-	local text="check-all: $done of $total done, $failed of them not graded$eta"
+	local text="check-all: $finished of $total done, $failed of them not graded$eta"
 	if [ -t 2 ]; then
 		printf '\r%-78s' "$text" >&2
 		[ "${1:-}" != final ] || echo >&2
