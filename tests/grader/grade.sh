@@ -220,16 +220,12 @@ compile() {
 # within SECONDS; its XML report in OUT/xml/REPORT.xml, its exit status in
 # OUT/xml/REPORT.rc, what it printed in OUT/log/REPORT.run.
 run_suite() {
-	local name=$1 seconds=$2 report=$3 rc=0 stretch=()
+	local name=$1 seconds=$(($2 * scale)) report=$3 rc=0
 	shift 3
-	if [ "$scale" -gt 1 ]; then
-		seconds=$((seconds * scale))
-		stretch=(--timeout "$seconds")
-	fi
 	# Tests that make the same observation share one run (sandbox.c).
 	(cd "$out/xml" && PROGRAM="$out/bin/$name" SANDBOX_CACHE="$out/cache/$name" \
 		timeout -k 2 "$seconds" \
-		"$@" "${stretch[@]}" --xml="$report.xml" --always-succeed) \
+		"$@" --xml="$report.xml" --always-succeed) \
 		</dev/null 9<&- >"$out/log/$report.run" 2>&1 || rc=$?
 	echo "$rc" >"$out/xml/$report.rc"
 }

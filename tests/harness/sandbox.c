@@ -3,6 +3,8 @@
  */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <criterion/internal/ordered-set.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -56,6 +58,22 @@ static int time_scale(void)
 		scale = env != NULL && atoi(env) > 1 ? atoi(env) : 1;
 	}
 	return scale;
+}
+
+/* Criterion's own limits, a suite's and a test's .timeout, stretched as the
+ * sandbox's are: its --timeout option can only make them shorter.  The
+ * hook runs in the runner, before any test starts. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	if (time_scale() == 1)
+		return;
+	FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+		if (s->suite.data != NULL)
+			s->suite.data->timeout *= time_scale();
+		FOREACH_SET(struct criterion_test *t, s->tests)
+			if (t->data != NULL)
+				t->data->timeout *= time_scale();
+	}
 }
 
 struct argv {
