@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gradescope.sh: build Gradescope's autograder.zip from the workbook.
 #
-#     usage: tools/gradescope.sh [-B BUILD]
+#     usage: tools/gradescope.sh [-B BUILD] [-m MINUTES]
 #
 # Writes BUILD/gradescope/autograder.zip (BUILD is build/): setup.sh and
 # run_autograder (from tools/gradescope/) at its root, beside the workbook's
@@ -9,15 +9,25 @@
 # /autograder/source.  With them go the test VM's boot pieces,
 # BUILD/vm/boot (made by tools/vm-build.sh if they are missing or stale),
 # so that run_autograder can boot the VM where namespaces are refused,
-# with no network.  Exit status: 0, or 1 with one line saying what failed.
+# with no network.  MINUTES is the assignment's time limit on Gradescope
+# (10, its default; at most 40): run_autograder stops the VM a minute
+# before it (gradescope.env, in the zip).
+# Exit status: 0, or 1 with one line saying what failed; 2 for bad usage.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build
-if [ "${1:-}" = -B ] && [ -n "${2:-}" ]; then
-	build=$(realpath -m -- "$2")
-elif [ $# -gt 0 ]; then
-	echo "usage: tools/gradescope.sh [-B BUILD]" >&2
+minutes=10
+while getopts "B:m:" opt; do
+	case $opt in
+	B) build=$(realpath -m -- "$OPTARG") ;;
+	m) minutes=$OPTARG ;;
+	*) echo "usage: tools/gradescope.sh [-B BUILD] [-m MINUTES]" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+if [ $# -gt 0 ] || ! [[ $minutes =~ ^[1-9][0-9]*$ ]] || [ "$minutes" -lt 2 ] || [ "$minutes" -gt 40 ]; then
+	echo "usage: tools/gradescope.sh [-B BUILD] [-m MINUTES]: MINUTES from 2 to 40, as Gradescope allows" >&2
 	exit 2
 fi
 vm="$build/vm"
@@ -31,6 +41,7 @@ fi
 	{ echo "gradescope: $vm/boot is damaged: remove it and run make gradescope again" >&2; exit 1; }
 
 mkdir -p "$dest"
+echo "GRADESCOPE_MINUTES=$minutes" >"$dest/gradescope.env"
 cd "$root"
 if [ -e .git ]; then
 	git ls-files -z
@@ -44,6 +55,7 @@ files = [f for f in sys.stdin.buffer.read().decode().split("\0")
 # name in the zip -> file here; the entry points at the root
 entries = [(f, f) for f in files]
 entries += [(n, "tools/gradescope/" + n) for n in ("setup.sh", "run_autograder")]
+entries.append(("gradescope.env", dest + "/gradescope.env"))
 for top, _, names in os.walk(os.path.join(vm, "boot")):
     for n in names:
         path = os.path.join(top, n)
@@ -58,4 +70,4 @@ with zipfile.ZipFile(dest + "/autograder.zip.new", "w", zipfile.ZIP_DEFLATED) as
             z.writestr(info, f.read())
 ' "$dest" "$vm"
 mv -f "$dest/autograder.zip.new" "$dest/autograder.zip"
-echo "gradescope: $dest/autograder.zip ($(du -h "$dest/autograder.zip" | cut -f1)): upload it as the assignment's autograder"
+echo "gradescope: $dest/autograder.zip ($(du -h "$dest/autograder.zip" | cut -f1)): upload it as the assignment's autograder, with a time limit of $minutes minutes"

@@ -60,7 +60,7 @@ test-class: grade-harness
 # test in a container started as Gradescope's are, which needs podman and
 # root (tests/grader/gradescope-test.sh; .ci/run runs it).
 gradescope:
-	@tools/gradescope.sh -B '$(B)'
+	@tools/gradescope.sh -B '$(B)' $(if $(GRADESCOPE_MINUTES),-m '$(GRADESCOPE_MINUTES)')
 test-gradescope: grade-harness
 	tests/grader/gradescope-test.sh $(B)
 
