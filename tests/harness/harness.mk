@@ -21,12 +21,12 @@ $(T)/%.o: common/%.c | $(B)/setup.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(T)/probe: $(T)/probe.o $(T)/report.o
+$(T)/probe: $(T)/probe.o $(T)/report.o $(T)/talk.o
 	$(CC) -o $@ $^
 
 $(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
-		$(T)/die.o
-	$(CC) -o $@ $^ -lseccomp
+		$(T)/die.o $(T)/talk.o $(T)/links.o
+	$(CC) -o $@ $^ -lseccomp -lmnl
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds
 # exercise.o, in its room's makefile).
