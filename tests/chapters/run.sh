@@ -17,7 +17,7 @@ build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 "$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
-chapters=(net mount uts ipc pid user)
+chapters=(net mount uts ipc pid user network)
 programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
@@ -86,6 +86,9 @@ skeleton-status contract contract::exit_status_passes_through contract::failure_
 skeleton-errno contract contract::missing_command_127_without_stderr
 skeleton-127 contract contract::unrunnable_command_126
 pid-orphan contract contract::command_dies_with_the_program
+network-left-behind network network::pair_removed_after
+network-child-down network network::child_end_up_with_its_address
+network-wrong-end network network::child_end_up_with_its_address network::host_end_up_with_its_address
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed"
