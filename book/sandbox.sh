@@ -19,7 +19,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-programs=(skeleton net mount uts ipc pid user)
+programs=(skeleton net mount uts ipc pid user network)
 
 args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab

@@ -217,6 +217,12 @@ init-inherited-handler|05-pid/init.c|sigterm_at_the_start_stops_the_command|/sig
 volume-one-mount|02-mount/volume.c|submount_read_only_inside|s/target, AT_RECURSIVE, &attr/target, 0, \&attr/
 mailbox-cut|04-ipc/mailbox.c|long_message_arrives_whole|s/memcpy(msg.text, text, strlen(text));/snprintf(msg.text, 256, "%s", text);/; s/strlen(text), IPC_NOWAIT/strlen(msg.text), IPC_NOWAIT/
 private_tmp-shared|02-mount/private_tmp.c|new_tmp_stays_inside|/MS_REC | MS_PRIVATE, NULL/,/^\t}$/d
+brief-no-ipv6|09-network/brief.c|ipv6_addresses_as_ip_shows|s/if (addr == NULL ||/if (addr == NULL || ifa->ifa_family == AF_INET6 ||/
+brief-unchecked|09-network/brief.c|refused_socket_stops_the_program|s/if (list() != 0)/if (list() != 0 \&\& 0)/
+rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/
+rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
+bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
+bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
 MUTANTS
 )
 while IFS='|' read -r mutant file test script; do

@@ -20,7 +20,7 @@ passed=0
 failed=0
 
 echo "== Bad input, against every worked program"
-for name in skeleton net mount uts ipc pid user; do
+for name in skeleton net mount uts ipc pid user network; do
 	echo "-- $name"
 	PROGRAM="$build/bin/$name" "$suite" --tap="$tap/$name.tap" || true
 	ok=$(grep -c '^ok ' "$tap/$name.tap" || true)
@@ -46,6 +46,7 @@ net-silent/net refused_namespace_explained
 mount-twice/mount unwritable_mytmp
 pid-onward/pid step_after_clone_refused
 skeleton-127/skeleton command_not_executable
+network-onward/network step_after_clone_refused
 MUTANTS
 
 echo "badinput: $passed passed, $failed failed"

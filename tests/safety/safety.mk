@@ -18,7 +18,7 @@ $(T)/nsdeny: $(T)/nsdeny.o $(T)/die.o
 TEST_STEPS += test-badinput
 .PHONY: test-badinput
 BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
-	skeleton-127/skeleton
+	skeleton-127/skeleton network-onward/network
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
 	tests/safety/badinput.sh $(B)
@@ -40,8 +40,14 @@ $(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
 	@mkdir -p $(@D)
 	sed 's/err == ENOENT ? 127 : 126/127/' $< > $@
 
+# network-onward: runs the command although the kernel refused the pair.
+$(T)/badinput/network-onward/network.c: chapters/09-network/network.c
+	@mkdir -p $(@D)
+	sed 's/failed = wire(nl, netns, &made);/failed = wire(nl, netns, \&made) \&\& 0;/' $< > $@
+$(T)/badinput/network-%: LDLIBS += -lmnl
+
 $(T)/badinput/%: $(T)/badinput/%.c
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # Hostile and broken submissions, graded by tests/grader/grade.sh beside the
 # reference solutions, inside an outer guard (tests/safety/hostile.sh).
