@@ -219,7 +219,7 @@ mailbox-cut|04-ipc/mailbox.c|long_message_arrives_whole|s/memcpy(msg.text, text,
 private_tmp-shared|02-mount/private_tmp.c|new_tmp_stays_inside|/MS_REC | MS_PRIVATE, NULL/,/^\t}$/d
 brief-no-ipv6|09-network/brief.c|ipv6_addresses_as_ip_shows|s/if (addr == NULL ||/if (addr == NULL || ifa->ifa_family == AF_INET6 ||/
 brief-unchecked|09-network/brief.c|refused_socket_stops_the_program|s/if (list() != 0)/if (list() != 0 \&\& 0)/
-rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/
+rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/; /mnl_socket_close(nl);/{n;s/if (failed)/if (failed \&\& 0)/}
 rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
 bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
 bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
