@@ -22,6 +22,8 @@ programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
 trap 'rm -rf "$tap"' EXIT
+# Tests that make the same observation share one run (tests/harness/sandbox.c).
+export SANDBOX_CACHE="$tap/cache"
 passed=0
 failed=0
 

@@ -134,8 +134,8 @@ if ! why=$("$here/../../tools/doctor.sh" --quiet 2>&1); then
 	cannot "the sandbox cannot run here:" "${lines[@]}"
 fi
 
-rm -rf "${out:?}/bin" "$out/log" "$out/xml"
-mkdir -p "$out/bin" "$out/log" "$out/xml"
+rm -rf "${out:?}/bin" "$out/log" "$out/xml" "$out/cache"
+mkdir -p "$out/bin" "$out/log" "$out/xml" "$out/cache"
 read -r -a cflags <<<"${CFLAGS:--std=gnu11 -Wall -Wextra -Werror -O2}"
 cc=${CC:-cc}
 selected=$(exercises "$chapter")
@@ -224,7 +224,9 @@ compile() {
 run_suite() {
 	local name=$1 seconds=$2 report=$3 rc=0
 	shift 3
-	(cd "$out/xml" && PROGRAM="$out/bin/$name" timeout -k 2 "$seconds" \
+	# Tests that make the same observation share one run (sandbox.c).
+	(cd "$out/xml" && PROGRAM="$out/bin/$name" SANDBOX_CACHE="$out/cache/$name" \
+		timeout -k 2 "$seconds" \
 		"$@" --xml="$report.xml" --always-succeed) \
 		</dev/null 9<&- >"$out/log/$report.run" 2>&1 || rc=$?
 	echo "$rc" >"$out/xml/$report.rc"

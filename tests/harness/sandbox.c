@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -322,9 +323,103 @@ static void parse(struct run *r)
 	}
 }
 
+/* The run cache ($SANDBOX_CACHE): tests that make the same observation,
+ * the same program (by its file's identity) on the same scene and
+ * arguments, share one run instead of making it again, each checking its
+ * own claim on it.  Only what came out of the sandbox is kept; everything
+ * is read from it afresh. */
+
+/* Adds the bytes of s and a NUL to the FNV-1a hash h; returns it. */
+static unsigned long long hash_in(unsigned long long h, const void *s, size_t n)
+{
+	const unsigned char *b = s;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return (h ^ 0) * 1099511628211ULL;
+}
+
+/* Opens and locks the cache entry of this run, returns its descriptor and
+ * its path in *path, or -1 when there is no cache.  A second test with the
+ * same run waits here for the first to have made it. */
+static int cache_open(char **path, const char *program,
+		      const char *const scene[], const char *const args[])
+{
+	const char *dir = getenv("SANDBOX_CACHE");
+	unsigned long long h = 14695981039346656037ULL;
+	struct stat st;
+	int fd;
+
+	if (dir == NULL || *dir == '\0' || stat(program, &st) == -1)
+		return -1;
+	h = hash_in(h, &st.st_dev, sizeof(st.st_dev));
+	h = hash_in(h, &st.st_ino, sizeof(st.st_ino));
+	h = hash_in(h, &st.st_size, sizeof(st.st_size));
+	h = hash_in(h, &st.st_mtim, sizeof(st.st_mtim));
+	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
+		h = hash_in(h, scene[i], strlen(scene[i]));
+	h = hash_in(h, "--", 2);
+	for (int i = 0; args != NULL && args[i] != NULL; i++)
+		h = hash_in(h, args[i], strlen(args[i]));
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+		return -1;
+	if (asprintf(path, "%s/%016llx", dir, h) == -1)
+		cr_assert_fail("asprintf: out of memory");
+	fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd != -1 && flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Reads a run kept in the entry fd into r; returns true if there was one. */
+static bool cache_load(struct run *r, int fd)
+{
+	FILE *in = fdopen(dup(fd), "r");
+	size_t out_len, err_len;
+	int timed_out, out_limited;
+	bool ok = false;
+
+	if (in == NULL)
+		return false;
+	if (fscanf(in, "%d %d %d %zu %zu\n", &r->status, &timed_out,
+		   &out_limited, &out_len, &err_len) == 5 &&
+	    out_len <= OUTPUT_LIMIT && err_len <= OUTPUT_LIMIT) {
+		r->out = realloc(r->out, out_len + 1);
+		r->err = realloc(r->err, err_len + 1);
+		if (r->out == NULL || r->err == NULL)
+			cr_assert_fail("sandbox: out of memory");
+		ok = fread(r->out, 1, out_len, in) == out_len &&
+		     fread(r->err, 1, err_len, in) == err_len;
+		r->out[out_len] = r->err[err_len] = '\0';
+		r->timed_out = timed_out;
+		r->out_limited = out_limited;
+	}
+	fclose(in);
+	return ok;
+}
+
+/* Keeps the run r in the entry fd. */
+static void cache_save(const struct run *r, int fd)
+{
+	FILE *out = fdopen(dup(fd), "w");
+
+	if (out == NULL)
+		return;
+	fprintf(out, "%d %d %d %zu %zu\n", r->status, r->timed_out,
+		r->out_limited, strlen(r->out), strlen(r->err));
+	fputs(r->out, out);
+	fputs(r->err, out);
+	fclose(out);
+}
+
 void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 const char *const args[])
 {
+	char *entry = NULL;
+	int cache = cache_open(&entry, program, scene, args);
+
 	struct argv a = { .n = 0 };
 	int fds[3], out[2], err[2];
 	char fd_names[3][16];
@@ -334,6 +429,8 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	memset(r, 0, sizeof(*r));
 	r->out = strdup("");
 	r->err = strdup("");
+	if (cache != -1 && cache_load(r, cache))
+		goto ran;
 	fds[0] = open_tool(TOOLS_DIR "/observer");
 	fds[1] = open_tool(TOOLS_DIR "/probe");
 	fds[2] = open_tool(program);
@@ -358,6 +455,13 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
 	collect(r, pid, out[0], err[0]);
+	/* A run the sandbox could not start is not worth keeping. */
+	if (cache != -1 && !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125))
+		cache_save(r, cache);
+ran:
+	if (cache != -1)
+		close(cache);	/* and its lock */
+	free(entry);
 	parse(r);
 	r->leftovers = run_count(r, "leftover", "task");
 	/* A probe that holds runs while the observer looks: a report with no
