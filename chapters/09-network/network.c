@@ -542,9 +542,10 @@ int main(int argc, char *argv[])
 	if (parse_address(address) != 0)
 		return 2;
 	if (!valid_name(host_end)) {
-		fprintf(stderr, "%s: --veth %.20s: not a name for a link: 1 to %d "
-			"bytes, without '/', ':', '%%' or spaces\n",
-			program_invocation_short_name, host_end, IFNAMSIZ - 1);
+		fprintf(stderr, "%s: --veth %.20s%s: not a name for a link: 1 to "
+			"%d bytes, without '/', ':', '%%' or spaces\n",
+			program_invocation_short_name, host_end,
+			strlen(host_end) > 20 ? "..." : "", IFNAMSIZ - 1);
 		return 2;
 	}
 	/* Our end's network must be ours alone: an address of it that the
