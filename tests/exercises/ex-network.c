@@ -167,6 +167,16 @@ Test(brief, refused_socket_stops_the_program)
 		  r.probed ? " after running the command" : "", ex_clean(r.err));
 }
 
+/* Returns true if section reports the interface name up, with addr. */
+static bool up_with(const char *section, const char *name, const char *addr)
+{
+	char link[64], address[96];
+
+	snprintf(link, sizeof(link), "link %s up", name);
+	snprintf(address, sizeof(address), "addr %s %s", name, addr);
+	return run_has(&r, section, link) && run_has(&r, section, address);
+}
+
 TestSuite(rewire, .timeout = 15);
 
 /* Runs the program with the probe pinging the parent's end of the cable,
@@ -186,8 +196,7 @@ Test(rewire, child_end_is_up_with_its_address)
 {
 	run_rewire();
 	cr_expect(ex_new_namespace(&r, "net") &&
-		  run_has(&r, "inside", "link ceth0 up") &&
-		  run_has(&r, "inside", "addr ceth0 10.200.0.2/24"),
+		  up_with("inside", "ceth0", "10.200.0.2/24"),
 		  "inside, the interfaces are: %s, with the addresses: %s; "
 		  "expected ceth0, up, with 10.200.0.2/24, in a network "
 		  "namespace of the child's own. " SEE_REWIRE,
@@ -197,8 +206,7 @@ Test(rewire, child_end_is_up_with_its_address)
 Test(rewire, parent_end_is_up_with_its_address)
 {
 	run_rewire();
-	cr_expect(run_has(&r, "during", "link veth0 up") &&
-		  run_has(&r, "during", "addr veth0 10.200.0.1/24"),
+	cr_expect(up_with("during", "veth0", "10.200.0.1/24"),
 		  "outside, while the command ran, the interfaces were: %s, with "
 		  "the addresses: %s; expected veth0, up, with 10.200.0.1/24. "
 		  SEE_REWIRE, ex_list(&r, "during", "link"),
@@ -288,8 +296,7 @@ Test(bridge, container_end_up_with_its_address)
 {
 	run_bridge();
 	cr_expect(ex_new_namespace(&r, "net") &&
-		  run_has(&r, "inside", "link eth0 up") &&
-		  run_has(&r, "inside", "addr eth0 198.51.100.1/24"),
+		  up_with("inside", "eth0", "198.51.100.1/24"),
 		  "in container one, the interfaces are: %s, with the addresses: "
 		  "%s; expected eth0, up, with 198.51.100.1/24, in a network "
 		  "namespace of its own. " SEE_BRIDGE,
