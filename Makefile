@@ -6,7 +6,7 @@ B       := build
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user network
+PROGRAMS := skeleton net mount uts ipc pid user rootfs network
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.
@@ -45,6 +45,9 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 
 # Chapter 9 talks netlink through libmnl.
 $(B)/bin/network: LDLIBS += -lmnl
+
+# The image that chapter 7's programs run their commands in.
+include tools/image.mk
 
 # Each part of the workbook adds its own checks to TEST_STEPS.
 include tests/harness/harness.mk

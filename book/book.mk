@@ -14,7 +14,7 @@ BOOK_SOURCES := book/index.md book/next.md book/appendix-article.md \
 	$(wildcard book/filters/*.lua) book/template.html book/book.css \
 	book/book.js book/build.sh
 # The files the listings and diffs are read from.
-BOOK_LISTED := $(wildcard common/*.c chapters/*/*.c)
+BOOK_LISTED := $(wildcard common/*.c chapters/*/*.c) tests/harness/escape.c
 
 .PHONY: book transcripts test-transcripts test-book
 all: book
@@ -25,11 +25,11 @@ $(BOOK)/.built: $(BOOK_SOURCES) $(BOOK_LISTED) | $(B)/setup.stamp
 	book/build.sh $(BOOK)
 	@touch $@
 
-transcripts: $(BINS)
+transcripts: $(BINS) $(IMAGE) $(T)/escape
 	book/transcripts.py update
 
 TEST_STEPS += test-transcripts test-book
-test-transcripts: $(BINS)
+test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape
 	book/transcripts.py check
 
 test-book: $(BOOK)/.built

@@ -9,8 +9,10 @@
 # we are the machine's root, our own otherwise); /usr and /etc read-only, fresh /proc, /dev,
 # /sys and /tmp (the real /sys is bound in first only because the kernel
 # mounts a new sysfs only where one is already in full view).  The worked programs are copied in at /workbook/build/bin,
-# and the script starts in /workbook, so `build/bin/net ip a` works as in a
-# clone of the workbook.  Before the script, the sandbox is made to look like
+# the image and its tarball at /workbook/build/image (from the tarball), and
+# the escape of the tests at /workbook/build/tests/escape, and the script
+# starts in /workbook, so `build/bin/net ip a` works as in a clone of the
+# workbook.  Before the script, the sandbox is made to look like
 # a small host: hostname "lab", an interface pair eth0/veth0 with an address,
 # and "/" shared, the way systemd boots a machine.
 #
@@ -19,7 +21,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-programs=(skeleton net mount uts ipc pid user network)
+programs=(skeleton net mount uts ipc pid user rootfs network)
 
 args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab
@@ -49,6 +51,15 @@ for name in "${programs[@]}"; do
 	exec {fd}<"$bin/$name"
 	args+=(--perms 0755 --file "$fd" "/workbook/build/bin/$name")
 done
+# The image goes in as its tarball, unpacked by the set-up below.
+for file in image/busybox.tar tests/escape; do
+	if [ ! -f "$top/build/$file" ]; then
+		echo "sandbox: no $top/build/$file: run \`make\` first" >&2
+		exit 125
+	fi
+	exec {fd}<"$top/build/$file"
+	args+=(--dir "/workbook/build/$(dirname "$file")" --perms 0755 --file "$fd" "/workbook/build/$file")
+done
 
 setup='
 fail() { echo "sandbox: $*" >&2; exit 125; }
@@ -58,6 +69,8 @@ ip addr add 10.0.2.15/24 dev eth0 || fail "ip addr add"
 ip link set eth0 up && ip link set veth0 up || fail "ip link set up"
 mount -t sysfs sysfs /sys || fail "mount sysfs"
 mount --make-rshared / || fail "mount --make-rshared /"
+mkdir build/image/busybox && tar -C build/image/busybox -xf build/image/busybox.tar ||
+	fail "tar -x build/image/busybox.tar"
 '
 
 # bubblewrap reads its options from a descriptor and bash its commands from

@@ -6,6 +6,8 @@
 -- between, under its own entry) and `prevnext`.  For book.html (metadata
 -- `single`), the sidebar is the whole book's table of contents.  A
 -- `::: contents` div (in book/index.md) becomes the list of every page.
+-- In both lists, a part's title (shared.parts) comes before its first
+-- chapter.
 
 package.path = PANDOC_SCRIPT_FILE:match("^(.*/)") .. "?.lua;" .. package.path
 local shared = require("shared")
@@ -19,6 +21,11 @@ local function name(p)
   return '<span class="nav-number">' .. p.number .. "</span> " .. escape(p.title)
 end
 
+-- Returns the list item that heads a part.
+local function part_item(title)
+  return '<li class="part">' .. escape(title) .. "</li>"
+end
+
 local function raw(html)
   return pandoc.MetaBlocks({pandoc.RawBlock("html", html)})
 end
@@ -30,6 +37,9 @@ local function Meta(meta)
   local before, after, at = {'<ol class="pages">'}, {}, nil
   local list = before
   for i, p in ipairs(pages) do
+    if not single and shared.part_of(p) then
+      list[#list + 1] = part_item(shared.part_of(p))
+    end
     if p.prefix == current then
       at = i
       list[#list + 1] = string.format(
@@ -76,6 +86,9 @@ local function contents(meta)
   local single = meta.single ~= nil
   local items = {'<ol class="contents">'}
   for _, p in ipairs(shared.read_pages(pandoc.utils.stringify(meta.pages))) do
+    if shared.part_of(p) then
+      items[#items + 1] = part_item(shared.part_of(p))
+    end
     if p.prefix ~= "intro" then
       items[#items + 1] = string.format('<li><a href="%s">%s</a></li>',
         single and ("#" .. p.prefix) or p.html, name(p))

@@ -37,4 +37,16 @@ function shared.read_pages(path)
   return pages
 end
 
+-- The parts of the book, by the number of the chapter each starts with:
+-- the sidebar, the contents and book.html give each its heading.
+shared.parts = {
+  [0] = "Part I: one namespace at a time",
+  [7] = "Part II: from an isolated process to a container",
+}
+
+-- Returns the title of the part that page p starts, or nil.
+function shared.part_of(p)
+  return p.number ~= "-" and shared.parts[tonumber(p.number)] or nil
+end
+
 return shared

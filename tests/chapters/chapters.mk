@@ -2,7 +2,7 @@
 # (test-NAME.c), plus the contract that every program keeps
 # (test-contract.c), run by tests/chapters/run.sh.
 
-CHAPTER_SUITES := skeleton net mount uts ipc pid user network
+CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs network
 SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
 
 .PHONY: test-programs test-chapters
@@ -16,8 +16,8 @@ test-chapters: test-programs
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
 MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
-	skeleton-127 pid-orphan network-left-behind network-child-down \
-	network-wrong-end
+	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared \
+	network-left-behind network-child-down network-wrong-end
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -48,6 +48,21 @@ $(T)/mutant-skeleton-errno.c: common/skeleton.c
 	@mkdir -p $(@D)
 	sed '/err = errno;/d; /^\tint err;$$/d; s/strerror(err)/strerror(errno)/; s/err == ENOENT/errno == ENOENT/' $< > $@
 
+# Chapter 7's three ways to keep the machine in view: the old root left
+# attached; chroot() for pivot_root() (and so nothing to detach); and no
+# private tree, on which pivot_root() fails after the mounts have leaked.
+$(T)/mutant-rootfs-attached.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed '/umount2(".", MNT_DETACH)/,+1d' $< > $@
+# The chroot() mutant is also the control of the exercise No way out
+# (tests/exercises/ex-rootfs.c): the escape must get out of it.
+TEST_TOOLS += $(T)/mutant-rootfs-chroot
+$(T)/mutant-rootfs-chroot.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/syscall(SYS_pivot_root, ".", ".")/chroot(".")/; /umount2(".", MNT_DETACH)/,+1d' $< > $@
+$(T)/mutant-rootfs-shared.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed '/MS_REC | MS_PRIVATE, NULL/,+1d' $< > $@
 # Chapter 9's three ways to leave a cable that does not work: the pair left
 # behind once the child has ended; the child's end never brought up; and
 # the child's address given to the host's end, and the host's to the child.

@@ -17,7 +17,7 @@ build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 "$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
-chapters=(net mount uts ipc pid user network)
+chapters=(net mount uts ipc pid user rootfs network)
 programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
@@ -69,9 +69,12 @@ done
 
 echo "== The article's defects, put back: each must be caught"
 # mutant, suite, then the tests that must fail against it.
+# Only the tests named run: the others have nothing to prove here.
 while read -r mutant suite must_fail; do
 	file="$tap/mutant-$mutant.tap"
-	PROGRAM="$tests/mutant-$mutant" "$tests/test-$suite" --tap="$file" >/dev/null 2>&1 || true
+	names=$(sed "s/$suite:://g; s/ /|/g" <<<"$must_fail")
+	PROGRAM="$tests/mutant-$mutant" "$tests/test-$suite" --filter "$suite/@($names)" \
+		--tap="$file" >/dev/null 2>&1 || true
 	for test in $must_fail; do
 		if grep -q "^not ok - $test " "$file"; then
 			echo "-- $mutant: $test fails, as it must"
@@ -88,6 +91,9 @@ skeleton-status contract contract::exit_status_passes_through contract::failure_
 skeleton-errno contract contract::missing_command_127_without_stderr
 skeleton-127 contract contract::unrunnable_command_126
 pid-orphan contract contract::command_dies_with_the_program
+rootfs-attached rootfs rootfs::old_root_is_gone
+rootfs-chroot rootfs rootfs::no_way_up
+rootfs-shared rootfs rootfs::mounts_stay_inside
 network-left-behind network network::pair_removed_after
 network-child-down network network::child_end_up_with_its_address
 network-wrong-end network network::child_end_up_with_its_address network::host_end_up_with_its_address

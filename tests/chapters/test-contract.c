@@ -5,7 +5,10 @@
  * options before the command, the command's arguments passed untouched, its
  * exit status passed back (128+N after signal N), a clear error when the
  * command cannot be run (127 when it is not found, 126 otherwise, whatever
- * stderr is), and a command that dies when the program is killed.
+ * stderr is), and a command that dies when the program is killed.  Every
+ * sandbox holds an image where chapter 7's programs look for the
+ * workbook's (/box/../image/busybox), for those that run their command in
+ * one.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -17,10 +20,15 @@
 
 static struct run r;
 
-/* Runs the program under test with args, in scene (NULL: an empty one). */
+/* Runs the program under test with args, in scene (NULL: an empty one)
+ * with the image. */
 static void run_in(const char *const scene[], const char *const args[])
 {
-	sandbox_run(&r, program_under_test("skeleton"), scene, args);
+	const char *with_image[8] = { "--image", "/image/busybox" };
+
+	for (int i = 0, n = 2; scene != NULL && scene[i] != NULL && n < 7; i++)
+		with_image[n++] = scene[i];
+	sandbox_run(&r, program_under_test("skeleton"), with_image, args);
 	cr_assert(r.observed, "the sandbox did not finish its report; its "
 		  "stderr:\n%s", r.err);
 }

@@ -5,9 +5,9 @@
  * 1 s for it to be reaped.  init: once the probe has reported, the
  * observer sends the program SIGTERM or SIGINT (--signal) and waits up to
  * 1 s for it to end; the probe has no handler of its own.  Then the same
- * signal sent right at the start, while the init is still forking the
- * command, again and again (--early-signal): a command that inherits the
- * init's handler until it execs loses a signal sent then.
+ * signal sent while the forked command is held at the door of execve(2),
+ * before the kernel resets its handlers (--early-signal): a command that
+ * still has the init's handler there loses it, every time.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -117,17 +117,16 @@ Test(init, sigterm_at_the_start_stops_the_command)
 		  "the sandbox did not report the early signals (%s).",
 		  ex_clean(early));
 	cr_expect(killed == 0,
-		  "SIGTERM sent to the program right at the start killed the "
-		  "program itself (trial %d): it has no handler for it. Catch "
-		  "it with sigaction() before clone() and pass it on. "
-		  SEE_INIT, trials);
+		  "SIGTERM sent to the program just as its command was about "
+		  "to run killed the program itself (trial %d): it has no "
+		  "handler for it. Catch it with sigaction() before clone() "
+		  "and pass it on. " SEE_INIT, trials);
 	cr_expect(lost == 0,
-		  "SIGTERM sent to the program as soon as it had its handler, "
-		  "while the init was still forking the command, was lost in "
-		  "trial %d: the command still ran 2 s later. The forked "
-		  "command inherits the init's handler until execvp() "
-		  "replaces it, so a signal it takes before then goes to "
-		  "forward(), which has no one to pass it to. Restore SIG_DFL "
-		  "for SIGTERM and SIGINT in the command before it unblocks "
-		  "them. " SEE_INIT, trials);
+		  "SIGTERM sent to the program while its command was in "
+		  "execvp() (the grader held it there) was lost in trial %d: "
+		  "the command still ran 2 s later. The forked command keeps "
+		  "the init's handlers until execvp() replaces it, so a signal "
+		  "it takes before then goes to the handler, which has no one "
+		  "to pass it to. Restore SIG_DFL for SIGTERM and SIGINT in "
+		  "the command before it unblocks them. " SEE_INIT, trials);
 }

@@ -3,7 +3,7 @@
 # and tool is built into one folder, $(T), whatever room its source is in.
 
 T := $(B)/tests
-TEST_TOOLS := $(T)/probe $(T)/observer
+TEST_TOOLS := $(T)/probe $(T)/observer $(T)/escape
 
 TEST_CFLAGS = $(CFLAGS) -Icommon -Itests/harness \
 	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
@@ -21,11 +21,16 @@ $(T)/%.o: common/%.c | $(B)/setup.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+# The probe and the escape run inside images, which hold no C library:
+# linked statically (neither uses NSS, which static glibc cannot load).
 $(T)/probe: $(T)/probe.o $(T)/report.o $(T)/talk.o
-	$(CC) -o $@ $^
+	$(CC) -static -o $@ $^
+
+$(T)/escape: $(T)/escape.o
+	$(CC) -static -o $@ $^
 
 $(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
-		$(T)/die.o $(T)/talk.o $(T)/links.o
+		$(T)/image.o $(T)/die.o $(T)/talk.o $(T)/links.o
 	$(CC) -o $@ $^ -lseccomp -lmnl
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds

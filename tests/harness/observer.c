@@ -46,6 +46,18 @@
  *   --userns    start the program as root of a user namespace of its own,
  *               as `unshare --user --map-root-user` would
  *   --no-stderr start the program with its stderr closed, as `2>&-` does
+ *   --image DIR make DIR an image, as tools/image.sh does but smaller
+ *               (image.h), with a file "marker" beside it; report the
+ *               image before and after, and, during, the mounts of the
+ *               probe's mount namespace seen from its root
+ *   --image-lacks NAME  leave the top folder NAME ("proc") out of the image
+ *   --unreadable DIR    make DIR (its parent must exist, as the image
+ *               does), a folder the program may not enter: mode
+ *               000, and the program starts without CAP_DAC_OVERRIDE and
+ *               CAP_DAC_READ_SEARCH, as a user who does not own it
+ *   --twin      start the program twice, with the same arguments, the
+ *               second (the twin) just before the first and with its stdin
+ *               at end of file; wait for both
  *   --deny CALL make the system call CALL fail with EPERM for the program
  *               and all it starts (up to 8 of them; scene.h)
  *   --slow-ip MS        wrap ip(8): log every call, and make `ip link add`
@@ -68,12 +80,10 @@
  *               veth pair, up, lan0 with 192.0.2.1/24 and 2001:db8::1/64,
  *               lan1 with 192.0.2.2/24, no link-local addresses; and a
  *               bridge lan-br, down (scene.h)
- *   --early-signal TERM|INT     before the run, start the program up to
- *               20 times with the probe holding, send it the signal as
- *               soon as it has a handler for it (its child is still being
- *               set up then), and stop at the first trial where it still
- *               ran 2 s later, or that the signal killed: "early SIG
- *               TRIALS lost 0|1 killed 0|1" in "== before"
+ *   --early-signal TERM|INT     before the run, start the program a few
+ *               times with the probe holding, and send it the signal while
+ *               its command is held at the door of execve(2); "early SIG
+ *               TRIALS lost 0|1 killed 0|1" in "== before" (scene.h)
  *
  * Output: "== before" and its view (report.h), then "== output" and the
  * program's own output (the probe prints "== inside" ... "== end inside";
@@ -93,7 +103,13 @@
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
- * and "file PATH present|absent".  The program's stderr is left alone.
+ * and "file PATH present|absent".  With --image, "== before" and "== after"
+ * end with the image's device, inode and sum ("image DIR MAJOR:MINOR
+ * INODE", "image DIR sum HEX"), and "== during" holds "nsmount PID TARGET
+ * FSTYPE PROPAGATION" for each probe.  With --twin, "== twin" follows the
+ * program's last output, with the twin's, every line of it marked "| ",
+ * and "twin status exit N" or "twin status signal N" when it ended.  The
+ * program's stderr is left alone.
  *
  * Exit status: 0 when it observed the program to the end; 1 when it could not
  * prepare the scene or start the program (the reason is on stderr).
@@ -102,6 +118,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <mqueue.h>
 #include <poll.h>
@@ -109,6 +126,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +141,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "image.h"
 #include "links.h"
 #include "report.h"
 #include "scene.h"
@@ -150,6 +169,10 @@ static struct {
 	int mask_proc;			/* --mask-proc */
 	int userns;			/* --userns */
 	int no_stderr;			/* --no-stderr */
+	const char *image;		/* --image DIR */
+	const char *image_lacks;	/* --image-lacks NAME */
+	const char *unreadable;		/* --unreadable DIR */
+	int twin;			/* --twin */
 	const char *deny[9];		/* --deny CALL..., NULL-terminated */
 	int ndeny;
 	long slow_ip;			/* --slow-ip MS, else 0 */
@@ -166,13 +189,25 @@ static struct {
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
-/* Makes extra.data holding a file "hello", and the mqueue scene; dies if it
- * cannot. */
+/* The twin of --twin: its stdout, and what it printed there. */
+static struct {
+	pid_t pid;
+	int out;
+	char *text;
+	size_t len, kept;	/* the memory stream's size; what we kept */
+	FILE *buf;
+} twin = { .out = -1 };
+
+/* Makes the image, extra.data holding a file "hello", the unreadable
+ * folder and the mqueue scene; dies if it cannot. */
 static void prepare_extra(void)
 {
 	char path[4096];
 	FILE *f;
 
+	/* The image first: the other folders may be made beside it. */
+	if (extra.image != NULL)
+		image_make(extra.image, extra.image_lacks);
 	if (extra.data != NULL) {
 		if (mkdir(extra.data, 0755) == -1 && errno != EEXIST)
 			die("mkdir %s", extra.data);
@@ -204,25 +239,36 @@ static void prepare_extra(void)
 		if (q == (mqd_t)-1 || mq_close(q) == -1)
 			die("mq_open /observer");
 	}
+	if (extra.unreadable != NULL &&
+	    (mkdir(extra.unreadable, 0) == -1 || chmod(extra.unreadable, 0) == -1))
+		die("mkdir %s mode 000", extra.unreadable);
 }
 
-/* In the program's process, before it starts: gives up every capability
- * but CAP_SETFCAP, for good (the bounding set too, or exec as uid 0 would
- * restore them). */
-static void drop_caps(void)
+/* In the program's process, before it starts: gives up the capabilities
+ * in the mask drop (bit N: capability N), for good (the bounding set too, or
+ * exec as uid 0 would restore them). */
+static void drop_caps(uint64_t drop)
 {
 	struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	struct __user_cap_data_struct caps[2];
 
-	none[0].effective = none[0].permitted = 1U << CAP_SETFCAP;
 	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-		if (cap != CAP_SETFCAP &&
+		if ((drop >> cap & 1) &&
 		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 && errno != EINVAL)
 			die("prctl PR_CAPBSET_DROP %d", cap);
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		die("prctl PR_CAP_AMBIENT_CLEAR_ALL");
-	if (syscall(SYS_capset, &head, none) == -1)
-		die("capset (none)");
+	if (syscall(SYS_capget, &head, caps) == -1)
+		die("capget");
+	for (int i = 0; i < 2; i++) {
+		uint32_t keep = ~(uint32_t)(drop >> (32 * i));
+
+		caps[i].effective &= keep;
+		caps[i].permitted &= keep;
+		caps[i].inheritable &= keep;
+	}
+	if (syscall(SYS_capset, &head, caps) == -1)
+		die("capset");
 }
 
 /* Writes text to the file at path; dies if it cannot. */
@@ -320,84 +366,6 @@ static void hold_netns(void)
 	extra.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 }
 
-/* Returns true once the process pid has a handler for sig (SigCgt in its
- * status); false if it has none, or is gone. */
-static bool catches(pid_t pid, int sig)
-{
-	char path[64], line[256];
-	unsigned long long mask = 0;
-	FILE *in;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	in = fopen(path, "re");
-	if (in == NULL)
-		return false;
-	while (fgets(line, sizeof(line), in) != NULL)
-		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
-			break;
-	fclose(in);
-	return mask & (1ULL << (sig - 1));
-}
-
-/* Starts argv up to 20 times, each with the probe holding on an open stdin
- * and its output discarded; sends it extra.early as soon as it has a
- * handler for it (or after 1 s if it never has), which is while its child
- * and grandchild are still being set up.  Stops at the first trial that
- * had not ended 2 s later, or that the signal killed, and prints "early
- * SIG TRIALS lost 0|1 killed 0|1".
- * Each trial's processes are killed before the next. */
-static void early_trials(char *argv[])
-{
-	enum { TRIALS = 20, HANDLER_MS = 1000, WAIT_MS = 2000 };
-	const char *name = extra.early == SIGTERM ? "TERM" : "INT";
-	int lost = 0, killed = 0, i;
-
-	for (i = 0; i < TRIALS && lost == 0 && killed == 0; i++) {
-		int in[2], devnull, status, ended = 0;
-		long long until;
-		pid_t pid;
-
-		if (pipe2(in, O_CLOEXEC) == -1)
-			die("pipe2");
-		fflush(stdout);
-		pid = fork();
-		if (pid == -1)
-			die("fork");
-		if (pid == 0) {
-			devnull = open("/dev/null", O_WRONLY);
-			if (devnull == -1 || dup2(in[0], STDIN_FILENO) == -1 ||
-			    dup2(devnull, STDOUT_FILENO) == -1 ||
-			    dup2(devnull, STDERR_FILENO) == -1)
-				_exit(125);
-			watch_limit_program(&limits);
-			execv(argv[0], argv);
-			_exit(127);
-		}
-		close(in[0]);
-		until = watch_now() + HANDLER_MS;
-		while (!catches(pid, extra.early) && watch_now() < until)
-			continue;
-		if (kill(pid, extra.early) == -1)
-			die("kill %d SIG%s", pid, name);
-		for (int ms = 0; ms < WAIT_MS && !ended; ms++) {
-			if (waitpid(pid, &status, WNOHANG) == pid)
-				ended = 1;
-			else
-				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-		}
-		lost += !ended;
-		killed += ended && WIFSIGNALED(status) &&
-			  WTERMSIG(status) == extra.early;
-		/* From PID 1, -1 is every other process of the sandbox. */
-		if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
-			die("kill -1 SIGKILL");
-		while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
-			continue;
-		close(in[1]);
-	}
-	printf("early %s %d lost %d killed %d\n", name, i, lost, killed);
-}
-
 /* Starts a process that answers every connection on port (talk.h) until
  * it is killed; returns its pid.  Dies if it cannot listen. */
 static pid_t start_server(int port)
@@ -472,7 +440,9 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		if (extra.tracer != 0)
 			scene_trace_program(extra.trace_sock);
 		if (extra.drop_caps)
-			drop_caps();
+			drop_caps(~(1ULL << CAP_SETFCAP));
+		if (extra.unreadable != NULL)
+			drop_caps(1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_DAC_READ_SEARCH);
 		if (extra.userns)
 			enter_userns();
 		if (extra.no_stderr && close(STDERR_FILENO) == -1)
@@ -518,6 +488,8 @@ static void relay_line(struct watch *w, char *line)
 	printf("== during\n");
 	printf("program %d\n", w->pid);
 	watch_report_probes(stdout);
+	if (extra.image != NULL)
+		watch_report_probe_mounts(stdout);
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
 	report_ports(stdout);
@@ -537,12 +509,57 @@ static void relay_line(struct watch *w, char *line)
 	program_stdin = -1;
 }
 
+/* Reads what the twin printed, until it has ended and closed its stdout or
+ * until (ms on the monotonic clock); what it printed so far is kept. */
+static void collect_twin(struct watch *w, long long until)
+{
+	char chunk[4096];
+	ssize_t got = 1;
+
+	while (got != 0 && watch_now() < until) {
+		struct pollfd p = { twin.out, POLLIN, 0 };
+
+		watch_reap(w);
+		if (poll(&p, 1, 10) == -1 && errno != EINTR)
+			die("poll");
+		if (p.revents == 0)
+			continue;
+		got = read(twin.out, chunk, sizeof(chunk));
+		if (got > 0 && twin.kept < 1 << 20)
+			twin.kept += fwrite(chunk, 1, (size_t)got, twin.buf);
+		if (got == -1 && errno != EINTR)
+			got = 0;
+	}
+	while (!w->twin_ended && watch_now() < until) {
+		watch_reap(w);
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	}
+}
+
+/* Prints "== twin", what the twin printed, each line marked "| ", and how
+ * it ended. */
+static void report_twin(const struct watch *w)
+{
+	char *save = NULL, *line;
+
+	fflush(twin.buf);
+	printf("== twin\n");
+	for (line = strtok_r(twin.text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		printf("| %s\n", line);
+	if (w->twin_ended && WIFSIGNALED(w->twin_status))
+		printf("twin status signal %d\n", WTERMSIG(w->twin_status));
+	else if (w->twin_ended)
+		printf("twin status exit %d\n", WEXITSTATUS(w->twin_status));
+}
+
 /* Runs the program to its end or its time limit, relaying its output; then
  * reports what it left running, and kills that and everything else.
  * Returns what it saw. */
 static struct watch relay(pid_t pid, int from_stdout)
 {
-	struct watch w = { .pid = pid, .on_line = relay_line };
+	struct watch w = { .pid = pid, .twin = twin.pid, .on_line = relay_line };
+	long long until = watch_now() + limits.time_ms;
 	char *leftovers = NULL;
 	size_t size = 0;
 	FILE *list;
@@ -558,6 +575,8 @@ static struct watch relay(pid_t pid, int from_stdout)
 		kill(extra.server, SIGKILL);
 		waitpid(extra.server, NULL, 0);
 	}
+	if (twin.pid > 0)
+		collect_twin(&w, limits.time_ms > 0 ? until : LLONG_MAX);
 	if (!w.timed_out && !w.nproc_reached) {
 		list = open_memstream(&leftovers, &size);
 		if (list == NULL)
@@ -574,6 +593,8 @@ static struct watch relay(pid_t pid, int from_stdout)
 	close(from_stdout);
 	if (program_stdin != -1)
 		close(program_stdin);
+	if (twin.pid > 0)
+		report_twin(&w);
 	return w;
 }
 
@@ -611,6 +632,10 @@ int main(int argc, char *argv[])
 		{ "mask-proc", no_argument, NULL, 'M' },
 		{ "userns", no_argument, NULL, 'U' },
 		{ "no-stderr", no_argument, NULL, 'E' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "image-lacks", required_argument, NULL, 'L' },
+		{ "unreadable", required_argument, NULL, 'N' },
+		{ "twin", no_argument, NULL, 'W' },
 		{ "deny", required_argument, NULL, 'd' },
 		{ "slow-ip", required_argument, NULL, 'i' },
 		{ "hold-netns", no_argument, NULL, 'H' },
@@ -654,6 +679,10 @@ int main(int argc, char *argv[])
 		case 'M': extra.mask_proc = 1; break;
 		case 'U': extra.userns = 1; break;
 		case 'E': extra.no_stderr = 1; break;
+		case 'I': extra.image = optarg; break;
+		case 'L': extra.image_lacks = optarg; break;
+		case 'N': extra.unreadable = optarg; break;
+		case 'W': extra.twin = 1; break;
 		case 'd':
 			if (extra.ndeny < 8)
 				extra.deny[extra.ndeny++] = optarg;
@@ -702,11 +731,22 @@ int main(int argc, char *argv[])
 
 	printf("== before\n");
 	report_view(stdout);
+	if (extra.image != NULL)
+		image_report(stdout, extra.image);
 	report_ports(stdout);
 	if (extra.early != 0)
-		early_trials(&argv[optind]);
+		scene_early_signal(&argv[optind], extra.early, &limits);
 	printf("== output\n");
 
+	if (extra.twin) {
+		int to_twin;
+
+		twin.pid = start(&argv[optind], &to_twin, &twin.out);
+		close(to_twin);
+		twin.buf = open_memstream(&twin.text, &twin.len);
+		if (twin.buf == NULL)
+			die("open_memstream");
+	}
 	if (extra.trace_open)
 		extra.tracer = scene_trace_start(&extra.trace_sock);
 	if (extra.serve > 0)
@@ -716,6 +756,8 @@ int main(int argc, char *argv[])
 
 	printf("== after\n");
 	report_view(stdout);
+	if (extra.image != NULL)
+		image_report(stdout, extra.image);
 	report_ports(stdout);
 	report_extra();
 	printf("program %d\n", w.pid);

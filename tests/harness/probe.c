@@ -17,8 +17,20 @@
  *                        print the answer: "heard ADDR:PORT ANSWER"
  *   --serve PORT         answer one TCP connection on PORT within 3 s and
  *                        print the line it was told: "served PORT LINE"
- *   --read FILE          read FILE
+ *   --read FILE          read FILE (its first MiB: /dev/zero has no end)
  *   --write FILE         create FILE and write to it
+ *   --stat PATH          print "stat PATH MAJOR:MINOR INODE TYPE" (type: dir,
+ *                        file, char, link, fifo, socket, block), following
+ *                        links
+ *   --list DIR           print "entry DIR NAME" for each entry of DIR but
+ *                        . and .., in order
+ *   --write-own DIR      create DIR/own-INODE, INODE that of the probe's
+ *                        mount namespace, so that two probes in two
+ *                        namespaces write two names; print "own NAME"
+ *   --meet NAME          wait up to 3 s for another probe to --meet NAME,
+ *                        over an abstract socket of the network namespace
+ *                        they share: when both have met, each has done what
+ *                        came before
  *   --recv-msg KEY       take a message from the System V queue KEY (0x...)
  *                        and print it as "msg KEY TEXT"
  *   --make-mq NAME       create the POSIX message queue NAME ("/name")
@@ -32,13 +44,16 @@
  * Exit status: 0, or 3 when an action failed, 2 for a usage error.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +63,8 @@
 #include <sys/msg.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,16 +126,17 @@ static int serve(const char *port)
 	return rc;
 }
 
-/* Reads file to its end; returns 0 or -1 with errno set. */
+/* Reads file to its end, or its first MiB; returns 0 or -1 with errno set. */
 static int read_file(const char *file)
 {
 	char buf[4096];
 	ssize_t n;
+	size_t total = 0;
 	int fd = open(file, O_RDONLY | O_CLOEXEC);
 
 	if (fd == -1)
 		return -1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && (total += (size_t)n) < 1 << 20)
 		continue;
 	close(fd);
 	return n == -1 ? -1 : 0;
@@ -137,6 +155,109 @@ static int write_file(const char *file)
 	if (close(fd) == -1 || n == -1)
 		return -1;
 	return 0;
+}
+
+/* Prints "stat PATH MAJOR:MINOR INODE TYPE"; returns 0 or -1 with errno set. */
+static int stat_path(const char *path)
+{
+	static const struct { mode_t mode; const char *name; } types[] = {
+		{ S_IFDIR, "dir" }, { S_IFREG, "file" }, { S_IFCHR, "char" },
+		{ S_IFLNK, "link" }, { S_IFIFO, "fifo" }, { S_IFSOCK, "socket" },
+		{ S_IFBLK, "block" },
+	};
+	const char *type = "other";
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if ((st.st_mode & S_IFMT) == types[i].mode)
+			type = types[i].name;
+	printf("stat %s %u:%u %lu %s\n", path, major(st.st_dev), minor(st.st_dev),
+	       (unsigned long)st.st_ino, type);
+	return 0;
+}
+
+/* Prints "entry DIR NAME" for each entry of dir, in order; returns 0 or -1
+ * with errno set. */
+static int list_dir(const char *dir)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	if (n == -1)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") != 0 &&
+		    strcmp(names[i]->d_name, "..") != 0)
+			printf("entry %s %s\n", dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/* Creates dir/own-INODE, INODE its mount namespace's, and prints "own
+ * NAME"; returns 0 or -1 with errno set. */
+static int write_own(const char *dir)
+{
+	char path[4096];
+	struct stat ns;
+
+	if (stat("/proc/self/ns/mnt", &ns) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/own-%lu", dir, (unsigned long)ns.st_ino);
+	if (write_file(path) == -1)
+		return -1;
+	printf("own own-%lu\n", (unsigned long)ns.st_ino);
+	return 0;
+}
+
+/* Waits up to 3 s for another probe to meet under name: the first to come
+ * listens on an abstract socket (a name in the network namespace, not in
+ * any file system), the second connects; each then knows that the other
+ * has done what came before.  Returns 0, or -1 with errno set. */
+static int meet(const char *name)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1,
+			 "workbook-probe-%s", name);
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	struct timeval limit = { 3, 0 };
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), peer = -1;
+	char byte = 1;
+	int rc = -1;
+
+	if (sock == -1)
+		return -1;
+	if (bind(sock, (struct sockaddr *)&addr, len) == 0) {
+		struct pollfd p = { sock, POLLIN, 0 };
+		int ready = listen(sock, 1) == 0 ? poll(&p, 1, 3000) : -1;
+
+		if (ready == 0)
+			errno = ETIMEDOUT;
+		if (ready == 1 &&
+		    (peer = accept4(sock, NULL, NULL, SOCK_CLOEXEC)) != -1 &&
+		    write(peer, &byte, 1) == 1)
+			rc = 0;
+	} else if (errno == EADDRINUSE) {
+		/* The first may have bound its name and not yet listen()ed. */
+		for (int tries = 0; tries < 300; tries++) {
+			if (connect(sock, (struct sockaddr *)&addr, len) == 0) {
+				rc = 0;
+				break;
+			}
+			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		}
+		if (rc == 0 && (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &limit,
+					   sizeof(limit)) == -1 ||
+				read(sock, &byte, 1) != 1))
+			rc = -1;
+	}
+	if (peer != -1)
+		close(peer);
+	close(sock);
+	return rc;
 }
 
 /* Takes one message from the System V queue whose key is text (0x...),
@@ -253,6 +374,10 @@ int main(int argc, char *argv[])
 		{ "serve", required_argument, NULL, 'S' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "write", required_argument, NULL, 'W' },
+		{ "stat", required_argument, NULL, 's' },
+		{ "list", required_argument, NULL, 'l' },
+		{ "write-own", required_argument, NULL, 'O' },
+		{ "meet", required_argument, NULL, 'e' },
 		{ "recv-msg", required_argument, NULL, 'R' },
 		{ "make-mq", required_argument, NULL, 'M' },
 		{ "orphan", no_argument, NULL, 'o' },
@@ -302,6 +427,21 @@ int main(int argc, char *argv[])
 			break;
 		case 'W':
 			failed |= outcome(write_file(optarg), "write", optarg);
+			break;
+		case 's':
+			if (stat_path(optarg) == -1)
+				failed |= outcome(-1, "stat", optarg);
+			break;
+		case 'l':
+			if (list_dir(optarg) == -1)
+				failed |= outcome(-1, "list", optarg);
+			break;
+		case 'O':
+			if (write_own(optarg) == -1)
+				failed |= outcome(-1, "write-own", optarg);
+			break;
+		case 'e':
+			failed |= outcome(meet(optarg), "meet", optarg);
 			break;
 		case 'R':
 			failed |= outcome(recv_msg(optarg), "recv-msg", optarg);

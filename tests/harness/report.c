@@ -138,17 +138,11 @@ void report_net(FILE *out)
 	print_routes(out);
 }
 
-/* Prints "mount TARGET FSTYPE shared|slave|private" from mountinfo. */
-static void print_mounts(FILE *out)
+void report_mountinfo(FILE *out, FILE *in, const char *key)
 {
-	FILE *in = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
 	size_t cap = 0;
 
-	if (in == NULL) {
-		unreadable(out, "/proc/self/mountinfo");
-		return;
-	}
 	while (getline(&line, &cap, in) != -1) {
 		/* id parent dev root TARGET options [optional...] - FSTYPE ... */
 		char *save = NULL, *field, *target = NULL, *fstype = NULL;
@@ -171,10 +165,22 @@ static void print_mounts(FILE *out)
 				propagation = "slave";
 		}
 		if (target != NULL && fstype != NULL)
-			fprintf(out, "mount %s %s %s\n", target, fstype,
+			fprintf(out, "%s %s %s %s\n", key, target, fstype,
 				propagation);
 	}
 	free(line);
+}
+
+/* Prints "mount TARGET FSTYPE shared|slave|private" from mountinfo. */
+static void print_mounts(FILE *out)
+{
+	FILE *in = fopen("/proc/self/mountinfo", "re");
+
+	if (in == NULL) {
+		unreadable(out, "/proc/self/mountinfo");
+		return;
+	}
+	report_mountinfo(out, in, "mount");
 	fclose(in);
 }
 

@@ -22,6 +22,10 @@ void report_view(FILE *out);
  * "route DEST/PREFIX [via GATEWAY] dev NAME" ("route default via ..."). */
 void report_net(FILE *out);
 
+/* Prints "KEY TARGET FSTYPE shared|slave|private" for each mount in, a
+ * mountinfo file (proc(5)), lists. */
+void report_mountinfo(FILE *out, FILE *in, const char *key);
+
 /* Prints "task PID COMM UID GID", "taskns PID TYPE INODE dev MAJOR:MINOR", and the id maps
  * ("taskmap PID uid_map|gid_map INSIDE OUTSIDE COUNT", "tasksetgroups PID
  * allow|deny") for every descendant of root (root included), as this process

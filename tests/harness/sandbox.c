@@ -39,6 +39,7 @@ enum {
 	MEMORY_LIMIT = 256 << 20,	/* bytes of address space a process */
 	FILES_LIMIT = 64 << 20,		/* bytes in each tmpfs of the sandbox */
 	MAX_ARGS = 160,
+	MAX_TOOLS = 4,			/* the observer, the probe, two more */
 };
 
 struct argv {
@@ -74,6 +75,19 @@ const char *program_under_test(const char *name)
 	return path;
 }
 
+/* Returns the name of tool number t the sandbox holds: the observer, the
+ * probe, then each other "@NAME" of args, in order; NULL past the last. */
+static const char *tool_name(const char *const args[], int t)
+{
+	if (t < 2)
+		return t == 0 ? "observer" : "probe";
+	for (int i = 0; args != NULL && args[i] != NULL; i++)
+		if (args[i][0] == '@' && strcmp(args[i], "@probe") != 0 &&
+		    --t == 1)
+			return args[i] + 1;
+	return NULL;
+}
+
 /* Appends what /bin, /lib and their kin need: the same symlink as on this
  * machine (merged /usr), or a read-only bind of the real folder. */
 static void push_top(struct argv *a, const char *path)
@@ -96,9 +110,10 @@ static void push_top(struct argv *a, const char *path)
 }
 
 /* Fills a with the bubblewrap command line that runs the observer on the
- * scene and the program with args; bubblewrap copies the observer, the probe
- * and the program in from the descriptors named in fds. */
-static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_program,
+ * scene and the program with args; bubblewrap copies the program, the
+ * observer, the probe and any other tool an argument names (@NAME, as
+ * /box/NAME) in from the descriptors named in fds, in that order. */
+static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program,
 			 const char *const scene[], const char *const args[])
 {
 	static const char *const tops[] = {
@@ -121,18 +136,33 @@ static void sandbox_argv(struct argv *a, char fds[3][16], const char *box_progra
 	     "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", NULL);
 	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
 		push_top(a, tops[i]);
-	push(a, "--dir", "/box",
-	     "--perms", "0755", "--file", fds[0], "/box/observer",
-	     "--perms", "0755", "--file", fds[1], "/box/probe",
-	     "--perms", "0755", "--file", fds[2], box_program,
-	     "/box/observer", "--nproc", nproc, "--memory", memory,
+	push(a, "--dir", "/box", "--perms", "0755", "--file", fds[0], box_program,
+	     NULL);
+	for (int i = 1, t = 0; t < MAX_TOOLS; t++) {
+		char *path;
+
+		if (fds[i][0] == '\0')
+			break;
+		if (asprintf(&path, "/box/%s", tool_name(args, t)) == -1)
+			cr_assert_fail("asprintf: out of memory");
+		push(a, "--perms", "0755", "--file", fds[i++], path, NULL);
+	}
+	push(a, "/box/observer", "--nproc", nproc, "--memory", memory,
 	     "--time-limit", time_limit, "--files", files, NULL);
 	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
 		push(a, scene[i], NULL);
 	push(a, "--", box_program, NULL);
-	for (int i = 0; args != NULL && args[i] != NULL; i++)
-		push(a, strcmp(args[i], "@probe") == 0 ? "/box/probe" : args[i],
-		     NULL);
+	for (int i = 0; args != NULL && args[i] != NULL; i++) {
+		char *path;
+
+		if (args[i][0] != '@') {
+			push(a, args[i], NULL);
+			continue;
+		}
+		if (asprintf(&path, "/box/%s", args[i] + 1) == -1)
+			cr_assert_fail("asprintf: out of memory");
+		push(a, path, NULL);
+	}
 }
 
 /* Opens path for bubblewrap to copy; fails the test if it cannot. */
@@ -167,7 +197,7 @@ static bool real_root(void)
 
 /* In the forked child: limits, then a spare uid when we are the machine's
  * root, then bubblewrap.  Never returns. */
-static void exec_sandbox(struct argv *a, pid_t parent, int fds[3], int out,
+static void exec_sandbox(struct argv *a, pid_t parent, const int fds[], int out,
 			 int err)
 {
 	struct rlimit core = { 0, 0 }, fsize = { 64 << 20, 64 << 20 };
@@ -177,7 +207,7 @@ static void exec_sandbox(struct argv *a, pid_t parent, int fds[3], int out,
 	if (devnull == -1 || dup2(devnull, STDIN_FILENO) == -1 ||
 	    dup2(out, STDOUT_FILENO) == -1 || dup2(err, STDERR_FILENO) == -1)
 		_exit(125);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; fds[i] != -1; i++)
 		if (fcntl(fds[i], F_SETFD, 0) == -1)	/* let bwrap have it */
 			_exit(125);
 	setrlimit(RLIMIT_CORE, &core);
@@ -421,22 +451,29 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	int cache = cache_open(&entry, program, scene, args);
 
 	struct argv a = { .n = 0 };
-	int fds[3], out[2], err[2];
-	char fd_names[3][16];
-	char *box_program, *copy = strdup(program);
+	int fds[MAX_TOOLS + 2], out[2], err[2];
+	char fd_names[MAX_TOOLS + 2][16] = { "" };
+	char *box_program, *copy = strdup(program), *path;
+	const char *tool;
 	pid_t parent = getpid(), pid;
+	int n = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->out = strdup("");
 	r->err = strdup("");
 	if (cache != -1 && cache_load(r, cache))
 		goto ran;
-	fds[0] = open_tool(TOOLS_DIR "/observer");
-	fds[1] = open_tool(TOOLS_DIR "/probe");
-	fds[2] = open_tool(program);
+	fds[n++] = open_tool(program);
+	for (int t = 0; t < MAX_TOOLS && (tool = tool_name(args, t)) != NULL; t++) {
+		if (asprintf(&path, "%s/%s", TOOLS_DIR, tool) == -1)
+			cr_assert_fail("asprintf: out of memory");
+		fds[n++] = open_tool(path);
+		free(path);
+	}
+	fds[n] = -1;
 	if (asprintf(&box_program, "/box/%s", basename(copy)) == -1)
 		cr_assert_fail("asprintf: out of memory");
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		snprintf(fd_names[i], sizeof(fd_names[i]), "%d", fds[i]);
 	sandbox_argv(&a, fd_names, box_program, scene, args);
 
@@ -452,7 +489,7 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		exec_sandbox(&a, parent, fds, out[1], err[1]);
 	close(out[1]);
 	close(err[1]);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	collect(r, pid, out[0], err[0]);
 	/* A run the sandbox could not start is not worth keeping. */
@@ -663,6 +700,27 @@ const char *run_list(const struct run *r, const char *section, const char *key)
 		fputs("nothing", f);
 	fclose(f);
 	return list;
+}
+
+int run_count_mounts_named(const struct run *r, const char *section,
+			   const char *key, const char *const names[])
+{
+	char target[4096];
+	const char *v, *last;
+	int n = 0;
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		if ((v = value_of(r, i, section, key)) == NULL)
+			continue;
+		v += strspn(v, "0123456789 ");	/* nsmount's PID */
+		if (sscanf(v, "%4095s", target) != 1)
+			continue;
+		last = strrchr(target, '/');
+		last = last != NULL ? last + 1 : target;
+		for (int k = 0; names[k] != NULL; k++)
+			n += strcmp(last, names[k]) == 0;
+	}
+	return n;
 }
 
 const char *run_task(const struct run *r, const char *comm)

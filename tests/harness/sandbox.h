@@ -46,8 +46,9 @@ const char *program_under_test(const char *name);
 
 /* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
  * where scene and args are NULL-terminated lists (scene may be NULL) and
- * "@probe" in args stands for the probe's path inside.  Fills *r; aborts the
- * test (cr_fail) when the sandbox itself cannot start. */
+ * "@probe" in args stands for the probe's path inside, "@NAME" for that of
+ * a copy of the tool build/tests/NAME (the escape, say).  Fills *r; aborts
+ * the test (cr_fail) when the sandbox itself cannot start. */
 void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 const char *const args[]);
 
@@ -97,6 +98,13 @@ int run_count(const struct run *r, const char *section, const char *key);
 /* Returns the lines of section that start with "KEY ", joined with ", " and
  * without the key: for failure messages ("lo down, veth-host down"). */
 const char *run_list(const struct run *r, const char *section, const char *key);
+
+/* Returns how many lines "KEY [PID] TARGET ..." of section ("mount",
+ * "nsmount") show a mount whose TARGET ends in one of the NULL-terminated
+ * names ("usr": /usr, or /.old-root/usr): the machine's own folders, seen
+ * wherever a pivot left them. */
+int run_count_mounts_named(const struct run *r, const char *section,
+			   const char *key, const char *const names[]);
 
 /* Returns the outer pid of the first "during" task named comm, or NULL. */
 const char *run_task(const struct run *r, const char *comm);

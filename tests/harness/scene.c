@@ -5,19 +5,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/seccomp.h>
-#include <poll.h>
-#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "die.h"
@@ -230,6 +232,135 @@ void scene_report_opens(FILE *out)
 	while (fgets(line, sizeof(line), in) != NULL)
 		fputs(line, out);
 	fclose(in);
+}
+
+/* Reads the path that the execve(2) or execveat(2) of req names; returns
+ * it in path, or "" if it cannot be read. */
+static void exec_path(const struct seccomp_notif *req, char *path, size_t size)
+{
+	char mem[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", req->pid);
+	fd = open(mem, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		n = pread(fd, path, size - 1, (off_t)req->data.args[
+			  req->data.nr == SYS_execveat ? 1 : 0]);
+		close(fd);
+	}
+	path[n > 0 ? n : 0] = '\0';
+}
+
+/* Lets the call of req go on unchanged. */
+static void go_on(int notify, const struct seccomp_notif *req,
+		  struct seccomp_notif_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	seccomp_notify_respond(notify, resp);	/* ENOENT: it died meanwhile */
+}
+
+/* One trial of scene_early_signal(): returns 0 if the program ended of
+ * its command's death, 1 if it still ran ("lost"), 2 if the signal killed
+ * the program itself. */
+static int early_trial(char *argv[], int sig, const struct limits *l)
+{
+	static const char *const execs[] = { "execve", "execveat", NULL };
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	long long until = 0;
+	int pair[2], in[2], notify, status = 0, devnull;
+	bool signalled = false, ended = false;
+	char path[PATH_MAX];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == -1 ||
+	    pipe2(in, O_CLOEXEC) == -1)
+		die("socketpair");
+	fflush(stdout);
+	pid = fork();
+	if (pid == -1)
+		die("fork");
+	if (pid == 0) {
+		scmp_filter_ctx ctx;
+
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull == -1 || dup2(in[0], STDIN_FILENO) == -1 ||
+		    dup2(devnull, STDOUT_FILENO) == -1 ||
+		    dup2(devnull, STDERR_FILENO) == -1)
+			_exit(125);
+		watch_limit_program(l);
+		ctx = load_filter(execs, SCMP_ACT_NOTIFY, true);
+		if (send_fd(pair[1], seccomp_notify_fd(ctx)) == -1)
+			_exit(125);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(pair[1]);
+	notify = receive_fd(pair[0]);
+	close(pair[0]);
+	if (notify == -1 || seccomp_notify_alloc(&req, &resp) != 0)
+		die("receive the notify descriptor");
+	for (;;) {
+		struct pollfd p = { notify, POLLIN, 0 };
+
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			ended = true;
+			break;
+		}
+		if (signalled && watch_now() >= until)
+			break;
+		if (poll(&p, 1, 5) <= 0 || (p.revents & POLLIN) == 0)
+			continue;
+		memset(req, 0, sizeof(*req));
+		if (seccomp_notify_receive(notify, req) != 0)
+			continue;
+		exec_path(req, path, sizeof(path));
+		if (signalled || (pid_t)req->pid == pid || strcmp(path, argv[1]) != 0) {
+			go_on(notify, req, resp);
+			continue;
+		}
+		/* The command, at the door of execve(): its handlers are still
+		 * what its parent left it.  The signal goes the whole way,
+		 * program, init, command; the call waits until it is
+		 * interrupted (the command died, or ran a handler) or 2 s. */
+		if (kill(pid, sig) == -1)
+			die("kill %d", pid);
+		signalled = true;
+		until = watch_now() + 2000;
+		while (seccomp_notify_id_valid(notify, req->id) == 0 &&
+		       watch_now() < until)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		go_on(notify, req, resp);
+	}
+	seccomp_notify_free(req, resp);
+	close(notify);
+	/* From PID 1, -1 is every other process of the sandbox. */
+	if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
+		die("kill -1 SIGKILL");
+	while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+		continue;
+	close(in[1]);
+	if (!ended)
+		return 1;
+	return WIFSIGNALED(status) && WTERMSIG(status) == sig ? 2 : 0;
+}
+
+void scene_early_signal(char *argv[], int sig, const struct limits *l)
+{
+	enum { TRIALS = 3 };
+	int lost = 0, killed = 0, i, rc;
+
+	for (i = 0; i < TRIALS && lost == 0 && killed == 0; i++) {
+		rc = early_trial(argv, sig, l);
+		lost += rc == 1;
+		killed += rc == 2;
+	}
+	printf("early %s %d lost %d killed %d\n", sig == SIGTERM ? "TERM" : "INT",
+	       i, lost, killed);
 }
 
 /* Writes text to a new file at path with mode; dies if it cannot. */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "watch.h"
+
 /* In the program's process, before it execs: makes each system call named
  * in calls (NULL-terminated) fail with EPERM, for the program and all it
  * starts, through a seccomp filter (libseccomp).  Dies if a name is unknown
@@ -32,6 +34,18 @@ void scene_trace_program(int sock);
 /* Prints the tracer's log: "open PID PATH read|write" for each file named
  * above, in the order they were opened. */
 void scene_report_opens(FILE *out);
+
+/* Starts argv (the program, then its command and the command's arguments)
+ * a few times, with its output discarded and the command holding; each
+ * time, stops the command at its execve(2), before the kernel has reset its
+ * signal handlers, sends the program sig, and lets the execve go on once
+ * the command has died or after 2 s.  A command that still has a handler
+ * of its parent's there loses the signal every time.  Stops at the first
+ * trial in which the program had not ended 2 s later ("lost"), or died of
+ * the signal itself ("killed"), and prints "early SIG TRIALS lost 0|1
+ * killed 0|1".  Kills each trial's processes before the next; call it as
+ * PID 1 of the sandbox, before the program's own run. */
+void scene_early_signal(char *argv[], int sig, const struct limits *l);
 
 /* Puts a wrapper over ip(8): each call is logged, and `ip link add` waits
  * delay_ms before it runs, so that a program that does not wait for it is

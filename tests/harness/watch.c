@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "report.h"
 #include "watch.h"
 
 enum {
@@ -34,6 +36,7 @@ enum {
 
 static int proc_fd = -1;	/* /proc, as it was before the program ran */
 static struct stat probe_file;	/* the probe's binary */
+static const char *probe_path;
 static bool probe_known;
 
 void watch_init(const char *probe)
@@ -42,6 +45,7 @@ void watch_init(const char *probe)
 	if (proc_fd == -1)
 		die("open /proc");
 	probe_known = stat(probe, &probe_file) == 0;
+	probe_path = probe;
 }
 
 /* Remounts the tmpfs at path with room for size bytes, its other flags
@@ -118,19 +122,27 @@ void watch_ended(struct watch *w, int status)
 
 static int find_probes(FILE *out, pid_t *first, bool command_only);
 
-/* Reaps every child that has ended; notes the program's end, and whether
- * its command, the probe, still ran then. */
-static void reap(struct watch *w)
+/* Notes that pid ended with status, if it is the program (and whether its
+ * command, the probe, still ran then: unless a twin runs, whose probe
+ * would count too) or its twin. */
+static void note_end(struct watch *w, pid_t pid, int status)
+{
+	if (pid == w->pid) {
+		w->outlived = w->twin == 0 && find_probes(NULL, NULL, true) > 0;
+		watch_ended(w, status);
+	} else if (w->twin > 0 && pid == w->twin) {
+		w->twin_status = status;
+		w->twin_ended = true;
+	}
+}
+
+void watch_reap(struct watch *w)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == w->pid) {
-			w->outlived = find_probes(NULL, NULL, true) > 0;
-			watch_ended(w, status);
-		}
-	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		note_end(w, pid, status);
 }
 
 /* Opens /proc afresh (a directory stream cannot be rewound safely across
@@ -241,7 +253,7 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 	size_t len = 0;
 
 	for (;;) {
-		reap(w);
+		watch_reap(w);
 		now = watch_now();
 		if (w->ended && !open_out)
 			break;
@@ -316,8 +328,49 @@ void watch_run(struct watch *w, int from_stdout, const struct limits *l)
 		close(pidfd);
 }
 
-/* Returns how many live processes run the probe's file (a zombie has no
- * exe to follow), printing "probe PID" for each to out unless it is NULL,
+/* Returns true if the files open at a and b hold the same bytes. */
+static bool same_bytes(int a, int b)
+{
+	char x[65536], y[65536];
+	ssize_t n, m;
+
+	do {
+		n = read(a, x, sizeof(x));
+		m = read(b, y, sizeof(y));
+		if (n != m || n == -1 || memcmp(x, y, (size_t)n) != 0)
+			return false;
+	} while (n > 0);
+	return true;
+}
+
+/* Returns true if the process pid runs the probe's file, or a copy of it
+ * (in an image, say): a program cannot pass for the probe without being
+ * it. */
+static bool is_probe(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+	int exe, probe;
+	bool same;
+
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	if (!probe_known || fstatat(proc_fd, path, &st, 0) == -1 ||
+	    st.st_size != probe_file.st_size)
+		return false;
+	if (st.st_dev == probe_file.st_dev && st.st_ino == probe_file.st_ino)
+		return true;
+	exe = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	probe = open(probe_path, O_RDONLY | O_CLOEXEC);
+	same = exe != -1 && probe != -1 && same_bytes(exe, probe);
+	if (exe != -1)
+		close(exe);
+	if (probe != -1)
+		close(probe);
+	return same;
+}
+
+/* Returns how many live processes run the probe's file or a copy (a zombie
+ * has no exe to follow), printing "probe PID" for each to out unless it is NULL,
  * and storing the first one's pid in *first unless that is NULL.  With
  * command_only, counts only those still named "probe": the probe itself,
  * not the helpers it forks, which name themselves otherwise. */
@@ -325,8 +378,7 @@ static int find_probes(FILE *out, pid_t *first, bool command_only)
 {
 	DIR *dir = probe_known ? open_proc() : NULL;
 	struct dirent *d;
-	char path[64], comm[64];
-	struct stat st;
+	char comm[64];
 	int n = 0;
 	pid_t pid;
 
@@ -335,10 +387,7 @@ static int find_probes(FILE *out, pid_t *first, bool command_only)
 	while ((d = readdir(dir)) != NULL) {
 		if ((pid = entry_pid(d)) == 0)
 			continue;
-		snprintf(path, sizeof(path), "%d/exe", pid);
-		if (fstatat(proc_fd, path, &st, 0) == 0 &&
-		    st.st_dev == probe_file.st_dev &&
-		    st.st_ino == probe_file.st_ino &&
+		if (is_probe(pid) &&
 		    (!command_only ||
 		     (read_proc(pid, "comm", comm, sizeof(comm)) == 0 &&
 		      strcmp(comm, "probe") == 0))) {
@@ -366,6 +415,57 @@ pid_t watch_probe(void)
 	return pid;
 }
 
+/* In a child of ours: enters the mount namespace of pid and prints its
+ * mounts, as seen from the namespace's root; never returns. */
+static void print_ns_mounts(FILE *out, pid_t pid)
+{
+	char path[64], key[64];
+	int ns, fd;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "%d/ns/mnt", pid);
+	ns = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	/* Entering a mount namespace moves our root and cwd to its root. */
+	if (ns == -1 || setns(ns, CLONE_NEWNS) == -1) {
+		fprintf(out, "unreadable nsmount %d: %s\n", pid, strerror(errno));
+		_exit(1);
+	}
+	/* Our /proc of old, where "self" is us, now in that namespace. */
+	fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	in = fd == -1 ? NULL : fdopen(fd, "r");
+	if (in == NULL) {
+		fprintf(out, "unreadable nsmount %d: %s\n", pid, strerror(errno));
+		_exit(1);
+	}
+	snprintf(key, sizeof(key), "nsmount %d", pid);
+	report_mountinfo(out, in, key);
+	fflush(out);
+	_exit(0);
+}
+
+void watch_report_probe_mounts(FILE *out)
+{
+	DIR *dir = probe_known ? open_proc() : NULL;
+	struct dirent *d;
+	pid_t pid, child;
+
+	if (dir == NULL)
+		return;
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = entry_pid(d)) == 0 || !is_probe(pid))
+			continue;
+		fflush(out);
+		child = fork();
+		if (child == -1)
+			die("fork");
+		if (child == 0)
+			print_ns_mounts(out, pid);
+		while (waitpid(child, NULL, 0) == -1 && errno == EINTR)
+			continue;
+	}
+	closedir(dir);
+}
+
 long watch_settle(struct watch *w, long grace_ms)
 {
 	long long until = watch_now() + grace_ms;
@@ -373,7 +473,7 @@ long watch_settle(struct watch *w, long grace_ms)
 
 	while ((left = count_tasks()) > 0 && watch_now() < until) {
 		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
-		reap(w);
+		watch_reap(w);
 	}
 	return left;
 }
@@ -411,8 +511,7 @@ void watch_end_all(struct watch *w)
 	if (kill(-1, SIGKILL) == -1 && errno != ESRCH)
 		die("kill -1 SIGKILL");
 	while ((pid = waitpid(-1, &status, 0)) != -1 || errno == EINTR)
-		if (pid == w->pid)
-			watch_ended(w, status);
+		note_end(w, pid, status);
 }
 
 long watch_peak_rss_kib(void)

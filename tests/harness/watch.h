@@ -33,12 +33,16 @@ struct watch {
 	bool held;		/* ended, but something else kept its stdout */
 	bool outlived;		/* ended by itself while the probe still ran */
 	long peak_tasks;	/* the most tasks seen at once in the sandbox */
+	pid_t twin;		/* a second run of the program (--twin), or 0; */
+	int twin_status;	/* its wait status, */
+	bool twin_ended;	/* once reaped */
 	/* Called with each line of the program's stdout, newline included. */
 	void (*on_line)(struct watch *w, char *line);
 };
 
 /* Opens /proc for later (the program may unmount it) and remembers the file
- * at probe, to know the probe's processes by; dies if /proc cannot be read. */
+ * at probe, to know the probe's processes by (those that run it or a copy
+ * of it); dies if /proc cannot be read. */
 void watch_init(const char *probe);
 
 /* Sets RLIMIT_NPROC for the sandbox, the caller included, and the size of
@@ -56,6 +60,10 @@ long long watch_now(void);
  * watch_run reaped it). */
 void watch_ended(struct watch *w, int status);
 
+/* Reaps every child that has ended, without waiting; notes the program's
+ * end, and its twin's. */
+void watch_reap(struct watch *w);
+
 /* Passes the program's stdout, line by line, to w->on_line until the
  * program has ended and its stdout is closed, or the time limit passes, or
  * the sandbox's tasks reach the process limit, or the program has ended but
@@ -63,10 +71,16 @@ void watch_ended(struct watch *w, int status);
  * samples the number of tasks. */
 void watch_run(struct watch *w, int from_stdout, const struct limits *l);
 
-/* Prints "probe PID" for each process that runs the probe's file. */
+/* Prints "probe PID" for each process that runs the probe's file, or a copy. */
 void watch_report_probes(FILE *out);
 
-/* Returns the pid of a process that runs the probe's file, or 0. */
+/* Prints "nsmount PID TARGET FSTYPE PROPAGATION" for every mount of each
+ * probe's mount namespace, as a process that enters it sees them: from the
+ * namespace's own root, not from the probe's, which chroot(2) may have
+ * moved below it. */
+void watch_report_probe_mounts(FILE *out);
+
+/* Returns the pid of a process that runs the probe's file (or a copy), or 0. */
 pid_t watch_probe(void);
 
 /* Gives every other process of the sandbox up to grace_ms to end, reaping

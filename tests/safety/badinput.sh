@@ -16,11 +16,13 @@ tests="$build/tests"
 suite="$tests/test-badinput"
 tap=$(mktemp -d)
 trap 'rm -rf "$tap"' EXIT
+# Tests that make the same observation share one run (tests/harness/sandbox.c).
+export SANDBOX_CACHE="$tap/cache"
 passed=0
 failed=0
 
 echo "== Bad input, against every worked program"
-for name in skeleton net mount uts ipc pid user network; do
+for name in skeleton net mount uts ipc pid user rootfs network; do
 	echo "-- $name"
 	PROGRAM="$build/bin/$name" "$suite" --tap="$tap/$name.tap" || true
 	ok=$(grep -c '^ok ' "$tap/$name.tap" || true)
@@ -46,6 +48,11 @@ net-silent/net refused_namespace_explained
 mount-twice/mount unwritable_mytmp
 pid-onward/pid step_after_clone_refused
 skeleton-127/skeleton command_not_executable
+rootfs-onward/rootfs root_missing
+rootfs-into-file/rootfs root_is_a_file
+rootfs-vague/rootfs root_unreadable
+rootfs-no-proc/rootfs image_without_proc
+rootfs-status/rootfs command_missing_from_image
 network-onward/network step_after_clone_refused
 MUTANTS
 

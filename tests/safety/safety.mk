@@ -18,7 +18,9 @@ $(T)/nsdeny: $(T)/nsdeny.o $(T)/die.o
 TEST_STEPS += test-badinput
 .PHONY: test-badinput
 BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
-	skeleton-127/skeleton network-onward/network
+	skeleton-127/skeleton rootfs-onward/rootfs rootfs-into-file/rootfs \
+	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs \
+	network-onward/network
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
 	tests/safety/badinput.sh $(B)
@@ -40,6 +42,26 @@ $(T)/badinput/skeleton-127/skeleton.c: common/skeleton.c
 	@mkdir -p $(@D)
 	sed 's/err == ENOENT ? 127 : 126/127/' $< > $@
 
+# rootfs-onward: goes on after the root could not be bound.
+$(T)/badinput/rootfs-onward/rootfs.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/return fail("mount --rbind %s", root);/fail("mount --rbind %s", root);/' $< > $@
+# rootfs-into-file: goes on when the root is no folder to go into.
+$(T)/badinput/rootfs-into-file/rootfs.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/return fail("chdir %s", root);/fail("chdir %s", root);/' $< > $@
+# rootfs-vague: does not say which root it could not enter.
+$(T)/badinput/rootfs-vague/rootfs.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/return fail("chdir %s", root);/return fail("chdir");/' $< > $@
+# rootfs-no-proc: runs the command in an image whose /proc was refused.
+$(T)/badinput/rootfs-no-proc/rootfs.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's|return fail("mount proc on /proc");|fail("mount proc on /proc");|' $< > $@
+# rootfs-status: a command the image lacks makes it exit 1, not 127.
+$(T)/badinput/rootfs-status/rootfs.c: chapters/07-rootfs/rootfs.c
+	@mkdir -p $(@D)
+	sed 's/err == ENOENT ? 127 : 126/1/' $< > $@
 # network-onward: runs the command although the kernel refused the pair.
 $(T)/badinput/network-onward/network.c: chapters/09-network/network.c
 	@mkdir -p $(@D)

@@ -8,6 +8,8 @@
  * succeed without running its command.  The contract (test-contract.c)
  * covers a missing command, an unknown option and a command that does not
  * exist; the over-long hostname belongs to the uts exercise (ex-uts.c).
+ * Chapter 7's program runs its command in an image: every sandbox holds one
+ * where it looks by default, and it is given roots that cannot serve.
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
@@ -24,16 +26,18 @@ static const struct program {
 	bool needs_privilege;	/* a CLONE_NEW* flag other than CLONE_NEWUSER */
 	bool makes_mytmp;	/* mkdir /mytmp, then a tmpfs on it */
 	bool mounts_proc;	/* a fresh proc on /proc */
+	bool takes_root;	/* --root DIR, an image to run the command in */
 	bool wires_host;	/* a veth pair in the namespace it starts in */
 } programs[] = {
-	{ "skeleton", false, false, false, false },
-	{ "net", true, false, false, false },
-	{ "mount", true, true, false, false },
-	{ "uts", true, false, false, false },
-	{ "ipc", true, false, false, false },
-	{ "pid", true, false, true, false },
-	{ "user", false, false, false, false },
-	{ "network", true, false, false, true },
+	{ "skeleton", false, false, false, false, false },
+	{ "net", true, false, false, false, false },
+	{ "mount", true, true, false, false, false },
+	{ "uts", true, false, false, false, false },
+	{ "ipc", true, false, false, false, false },
+	{ "pid", true, false, true, false, false },
+	{ "user", false, false, false, false, false },
+	{ "rootfs", true, false, true, true, false },
+	{ "network", true, false, false, false, true },
 };
 
 static struct run r;
@@ -52,10 +56,21 @@ static const struct program *under_test(void)
 	return NULL;
 }
 
-/* Runs the program under test on scene with args. */
+/* Runs the program under test on scene with args, in a sandbox that holds
+ * the image (unless scene makes one). */
 static void run_with(const char *const scene[], const char *const args[])
 {
-	sandbox_run(&r, program_under_test("skeleton"), scene, args);
+	const char *with_image[12] = { "--image", "/image/busybox" };
+	int n = 2;
+
+	for (int i = 0; scene != NULL && scene[i] != NULL && n < 11; i++) {
+		if (strcmp(scene[i], "--image") == 0)
+			n = 0;	/* the scene makes its own */
+	}
+	for (int i = 0; scene != NULL && scene[i] != NULL && n < 11; i++)
+		with_image[n++] = scene[i];
+	with_image[n] = NULL;
+	sandbox_run(&r, program_under_test("skeleton"), with_image, args);
 	cr_assert(r.observed, "the sandbox did not finish its report; its "
 		  "stderr:\n%s", r.err);
 }
@@ -169,4 +184,97 @@ Test(badinput, step_after_clone_refused)
 		  "where clone() worked and a mount after it was refused, the "
 		  "program said:\n%s\nit has what \"needs root or a user "
 		  "namespace\" asks for. " SEE, r.err);
+}
+
+/* Fails unless the sandbox's mount table is as it was before the run. */
+static void expect_no_mount_left(const char *what)
+{
+	cr_expect(strcmp(run_list(&r, "before", "mount"),
+			 run_list(&r, "after", "mount")) == 0,
+		  "%s: once the program had failed, the sandbox's mount table "
+		  "had changed:\nbefore: %s\nafter:  %s\n" SEE, what,
+		  run_list(&r, "before", "mount"), run_list(&r, "after", "mount"));
+}
+
+/* Runs the program under test with the probe on a shared "/" and on scene,
+ * with "--root root" for a program that takes it: that one must fail
+ * cleanly, with the words, and leave no mount behind; any other must run
+ * its command. */
+static void expect_bad_root(const char *const scene[], const char *root,
+			    const char *what, const char *const words[])
+{
+	const struct program *p = under_test();
+	const char *with_shared[8] = { "--rshared" };
+	const char *args[4] = { "@probe" };
+
+	for (int i = 0, n = 1; scene != NULL && scene[i] != NULL && n < 7; i++)
+		with_shared[n++] = scene[i];
+	if (p->takes_root && root != NULL) {
+		args[0] = "--root";
+		args[1] = root;
+		args[2] = "@probe";
+	}
+	run_with(with_shared, args);
+	if (!p->takes_root) {
+		cr_expect(r.exit_code == 0 && r.probed,
+			  "%s, %s exited %d and said:\n%s\nit takes no image: "
+			  "it should have run its command. " SEE, what, p->name,
+			  r.exit_code, r.err);
+		return;
+	}
+	expect_clean_failure(1, what, words);
+	expect_no_mount_left(what);
+}
+
+Test(badinput, root_missing)
+{
+	expect_bad_root(NULL, "/no/such/image", "with a --root that does not exist",
+			(const char *const[]){ "/no/such/image",
+					       "No such file or directory", NULL });
+}
+
+Test(badinput, root_is_a_file)
+{
+	expect_bad_root(NULL, "/etc/passwd", "with a --root that is a file",
+			(const char *const[]){ "/etc/passwd", "Not a directory",
+					       NULL });
+}
+
+/* As for a plain user given a folder of root's: the program may not enter. */
+Test(badinput, root_unreadable)
+{
+	expect_bad_root((const char *const[]){ "--unreadable", "/image/locked",
+					       NULL },
+			"/image/locked", "with a --root it may not enter",
+			(const char *const[]){ "/image/locked",
+					       "Permission denied", NULL });
+}
+
+Test(badinput, image_without_proc)
+{
+	expect_bad_root((const char *const[]){ "--image", "/image/busybox",
+					       "--image-lacks", "proc", NULL },
+			NULL, "with an image that has no /proc",
+			(const char *const[]){ "mount proc on /proc",
+					       "No such file or directory", NULL });
+}
+
+/* bash is in the sandbox's /usr, and not in the image. */
+Test(badinput, command_missing_from_image)
+{
+	const struct program *p = under_test();
+
+	run_with((const char *const[]){ "--rshared", NULL },
+		 (const char *const[]){ "bash", "-c", "exit 0", NULL });
+	if (!p->takes_root) {
+		cr_expect(r.exit_code == 0,
+			  "%s exited %d running `bash -c 'exit 0'`, and said:"
+			  "\n%s\nexpected 0. " SEE, p->name, r.exit_code, r.err);
+		return;
+	}
+	expect_clean_failure(127, "with a command the image does not hold",
+			     (const char *const[]){ "execvp bash",
+						    "No such file or directory",
+						    NULL });
+	expect_no_mount_left("with a command the image does not hold");
 }
