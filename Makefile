@@ -6,7 +6,7 @@ B       := build
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user rootfs
+PROGRAMS := skeleton net mount uts ipc pid user rootfs network
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.
@@ -41,7 +41,10 @@ programs: $(BINS)
 # book shows it.
 $(B)/bin/%: %.c | $(B)/setup.stamp
 	@mkdir -p $(@D) $(B)/dep
-	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/$*.d -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/$*.d -o $@ $< $(LDLIBS)
+
+# Chapter 9 talks netlink through libmnl.
+$(B)/bin/network: LDLIBS += -lmnl
 
 # The image that chapter 7's programs run their commands in.
 include tools/image.mk

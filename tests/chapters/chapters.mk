@@ -2,7 +2,7 @@
 # (test-NAME.c), plus the contract that every program keeps
 # (test-contract.c), run by tests/chapters/run.sh.
 
-CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs
+CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs network
 SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
 
 .PHONY: test-programs test-chapters
@@ -16,7 +16,8 @@ test-chapters: test-programs
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that
 # no longer matches leaves the program intact, and run.sh reports it.
 MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
-	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared
+	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared \
+	network-left-behind network-child-down network-wrong-end
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -62,6 +63,19 @@ $(T)/mutant-rootfs-chroot.c: chapters/07-rootfs/rootfs.c
 $(T)/mutant-rootfs-shared.c: chapters/07-rootfs/rootfs.c
 	@mkdir -p $(@D)
 	sed '/MS_REC | MS_PRIVATE, NULL/,+1d' $< > $@
+# Chapter 9's three ways to leave a cable that does not work: the pair left
+# behind once the child has ended; the child's end never brought up; and
+# the child's address given to the host's end, and the host's to the child.
+$(T)/mutant-network-left-behind.c: chapters/09-network/network.c
+	@mkdir -p $(@D)
+	sed 's/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/' $< > $@
+$(T)/mutant-network-child-down.c: chapters/09-network/network.c
+	@mkdir -p $(@D)
+	sed 's/ || set_up(inside, child_end) != 0 ||/ ||/' $< > $@
+$(T)/mutant-network-wrong-end.c: chapters/09-network/network.c
+	@mkdir -p $(@D)
+	sed 's/child_end, child_addr)/child_end, HOST)/; s/host_end, host_addr)/host_end, child_addr)/; s/HOST)/host_addr)/' $< > $@
+$(T)/mutant-network-%: LDLIBS += -lmnl
 
 $(T)/mutant-%: $(T)/mutant-%.c
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

@@ -17,7 +17,7 @@ build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 "$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
-chapters=(net mount uts ipc pid user rootfs)
+chapters=(net mount uts ipc pid user rootfs network)
 programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
@@ -94,6 +94,9 @@ pid-orphan contract contract::command_dies_with_the_program
 rootfs-attached rootfs rootfs::old_root_is_gone
 rootfs-chroot rootfs rootfs::no_way_up
 rootfs-shared rootfs rootfs::mounts_stay_inside
+network-left-behind network network::pair_removed_after
+network-child-down network network::child_end_up_with_its_address
+network-wrong-end network network::child_end_up_with_its_address network::host_end_up_with_its_address
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed"

@@ -226,30 +226,46 @@ read_only-whole-fs|07-rootfs/read_only.c|root_is_read_only|s/MS_REMOUNT | MS_BIN
 layers-one-upper|07-rootfs/layers.c|two_runs_at_once|s|"/tmp/layers-XXXXXX"|"/tmp/layers-all"|; s|(layer = mkdtemp(scratch)) == NULL|make_dir(layer = scratch) != 0|; /^\tif (layer == scratch \&\&$/,+2d
 no_way_out-attached|07-rootfs/no_way_out.c|old_root_is_gone|/umount2(put_old, MNT_DETACH)/,+3d
 no_way_out-left-folder|07-rootfs/no_way_out.c|old_root_is_gone|/rmdir(put_old)/,+1d
+brief-no-ipv6|09-network/brief.c|ipv6_addresses_as_ip_shows|s/if (addr == NULL ||/if (addr == NULL || ifa->ifa_family == AF_INET6 ||/
+brief-unchecked|09-network/brief.c|refused_socket_stops_the_program|s/if (list() != 0)/if (list() != 0 \&\& 0)/
+rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/; /mnl_socket_close(nl);/{n;s/if (failed)/if (failed \&\& 0)/}
+rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
+bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
+bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
 MUTANTS
 )
+# Mutants of different files share a grading, in rounds: round N holds
+# the Nth mutant of each file, so a grading costs its fixed share once.
+declare -A seen_files=() round_of=()
+rounds=0
 while IFS='|' read -r mutant file test script; do
-	mkdir -p "$tmp/mutants/$mutant/${file%/*}"
-	sed "$script" "$root/solutions/$file" >"$tmp/mutants/$mutant/$file"
-	if cmp -s "$root/solutions/$file" "$tmp/mutants/$mutant/$file"; then
+	k=${seen_files[$file]:-0}
+	seen_files[$file]=$((k + 1))
+	round_of[$mutant]=$k
+	[ "$k" -lt "$rounds" ] || rounds=$((k + 1))
+	mkdir -p "$tmp/mutants/round-$k/${file%/*}"
+	sed "$script" "$root/solutions/$file" >"$tmp/mutants/round-$k/$file"
+	if cmp -s "$root/solutions/$file" "$tmp/mutants/round-$k/$file"; then
 		echo "FAIL: mutant $mutant: its sed no longer changes solutions/$file"
 		failed=$((failed + 1))
-		continue
+		round_of[$mutant]=none
 	fi
-	chapter=${file%%/*}
-	grade "mutant-$mutant" "$tmp/mutants/$mutant" "${chapter#*-}" &
 done <<<"$mutants"
+for ((k = 0; k < rounds; k++)); do
+	grade "mutants-$k" "$tmp/mutants/round-$k" &
+done
 wait
 while IFS='|' read -r mutant file test script; do
-	[ -f "$tmp/mutant-$mutant.rc" ] || continue
+	k=${round_of[$mutant]}
+	[ "$k" != none ] || continue
 	name=$(basename "$file" .c)
-	json="$out/mutant-$mutant/results.json"
+	json="$out/mutants-$k/results.json"
 	lost=$(jq -r --arg n "($name)" '.tests[] | select(.name | endswith($n)) | .score' "$json" 2>/dev/null || echo none)
 	caught=$(xmllint --xpath "count(//testcase[substring-after(@classname, '.') = '$name'][@name = '$test'][failure])" \
-		"$out/mutant-$mutant/junit.xml" 2>/dev/null || echo 0)
+		"$out/mutants-$k/junit.xml" 2>/dev/null || echo 0)
 	expect "mutant $mutant: $name scores 0 (got $lost) and $test fails (caught: $caught)" \
 		test "$lost" = 0 -a "$caught" = 1
-	[ "$caught" = 1 ] || sed "s/^/  $mutant: /" "$tmp/mutant-$mutant.out" | head -20
+	[ "$caught" = 1 ] || grep -A6 "($name)" "$tmp/mutants-$k.out" | sed "s/^/  $mutant: /" | head -20
 done <<<"$mutants"
 
 echo "== The plain command: the Classroom payload, make check's status"

@@ -173,11 +173,20 @@ chmod 755 "$copies"
 shown=${work_arg%/}
 case "$shown" in /*) [ "${shown#"$PWD"/}" = "$shown" ] || shown=${shown#"$PWD"/} ;; esac
 
+# libraries DIR: the libraries the exercises of chapter DIR link with, the
+# same as its worked program's (the Makefile's LDLIBS).
+libraries() {
+	case $1 in
+	09-network) echo -lmnl ;;
+	esac
+}
+
 # compile DIR NAME: builds the student's NAME.c into OUT/bin, its messages in
 # OUT/log/NAME.cc (the files named as WORK/DIR/FILE, so that an editor opens
 # them); bounded in time, memory and output size.
 compile() {
-	local copy="$copies/$2" log="$out/log/$2.cc" rc=0
+	local copy="$copies/$2" log="$out/log/$2.cc" rc=0 libs
+	read -r -a libs <<<"$(libraries "$1")"
 	[ -f "$work/$1/$2.c" ] || return 0
 	mkdir -p "$copy/$1"
 	find "$work/$1" -maxdepth 1 -type f -size -1024k \
@@ -190,7 +199,7 @@ compile() {
 		--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
 		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
 		--chdir /work /bin/sh -c '"$@" -o /tmp/program && exec cat /tmp/program' \
-		sh "$cc" "${cflags[@]}" "$1/$2.c") \
+		sh "$cc" "${cflags[@]}" "$1/$2.c" "${libs[@]}") \
 		</dev/null 9<&- >"$out/bin/$2" 2>"$log.raw" || rc=$?
 	awk -v dir="$1/" -v work="$shown/" '{
 		out = ""

@@ -72,6 +72,16 @@
  *   --hold-netns        keep the probe's network namespace alive from the
  *               probe's report until "== after" is taken, so that what the
  *               program leaves in it is still there to be seen
+ *   --serve PORT        answer TCP connections on PORT, on every address of
+ *               the sandbox, with "echo " and the line each says, while the
+ *               program runs (talk.h)
+ *   --reach ADDR        once the probe has reported, ping ADDR from the
+ *               sandbox: "reach ADDR done" or "reach ADDR failed: REASON"
+ *               in "== during"
+ *   --lan       make a small network that has settled: lan0 and lan1, a
+ *               veth pair, up, lan0 with 192.0.2.1/24 and 2001:db8::1/64,
+ *               lan1 with 192.0.2.2/24, no link-local addresses; and a
+ *               bridge lan-br, down (scene.h)
  *   --early-signal TERM|INT     before the run, start the program a few
  *               times with the probe holding, and send it the signal while
  *               its command is held at the door of execve(2); "early SIG
@@ -88,8 +98,10 @@
  * with the view once the program has ended, a line for each limit reached
  * ("== limit time MS", "== limit processes PEAK", "== limit memory
  * PEAK_KIB"), "== outlived" if the program ended by itself while the probe
- * still ran, and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces
- * and addresses (report_net), and what --signal saw: "signal SIG stopped MS"
+ * still ran, and "== status exit N" or "== status signal N".  "== during" also holds the sandbox's interfaces,
+ * addresses and routes (report_net), which of them are ports of a bridge,
+ * "port NAME BRIDGE" (as "== before" and "== after" do), what --reach saw,
+ * and what --signal saw: "signal SIG stopped MS"
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
@@ -132,8 +144,10 @@
 
 #include "die.h"
 #include "image.h"
+#include "links.h"
 #include "report.h"
 #include "scene.h"
+#include "talk.h"
 #include "watch.h"
 
 #define OBSERVER_MSGQ_KEY 0x0b5e0001
@@ -169,6 +183,10 @@ static struct {
 	pid_t tracer;			/* its process, else 0 */
 	int trace_sock;			/* the program's end of its socket */
 	int netns_fd;			/* the probe's, while held; else -1 */
+	int serve;			/* --serve PORT, else 0 */
+	pid_t server;			/* its process, else 0 */
+	const char *reach;		/* --reach ADDR, else NULL */
+	int lan;			/* --lan */
 	int early;			/* --early-signal: SIGTERM or SIGINT */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
@@ -350,6 +368,38 @@ static void hold_netns(void)
 	extra.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 }
 
+/* Starts a process that answers every connection on port (talk.h) until
+ * it is killed; returns its pid.  Dies if it cannot listen. */
+static pid_t start_server(int port)
+{
+	char line[256];
+	int sock = talk_listen(port);
+	pid_t pid;
+
+	if (sock == -1)
+		die("listen on port %d", port);
+	fflush(stdout);
+	pid = fork();
+	if (pid == -1)
+		die("fork");
+	if (pid == 0) {
+		for (;;)
+			talk_answer(sock, -1, line, sizeof(line));
+	}
+	close(sock);
+	return pid;
+}
+
+/* Prints "reach ADDR done", or "reach ADDR failed: REASON", as a ping from
+ * the sandbox's namespace to addr is answered or not. */
+static void report_reach(const char *addr)
+{
+	if (talk_ping(addr) == 0)
+		printf("reach %s done\n", addr);
+	else
+		printf("reach %s failed: %s\n", addr, strerror(errno));
+}
+
 /* Runs a helper command to completion; dies unless it exits 0. */
 static void run(char *const argv[])
 {
@@ -444,6 +494,9 @@ static void relay_line(struct watch *w, char *line)
 		watch_report_probe_mounts(stdout);
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
+	report_ports(stdout);
+	if (extra.reach != NULL)
+		report_reach(extra.reach);
 	scene_report_ip(stdout);
 	scene_report_opens(stdout);
 	if (extra.hold_netns)
@@ -514,10 +567,15 @@ static struct watch relay(pid_t pid, int from_stdout)
 	FILE *list;
 
 	watch_run(&w, from_stdout, &limits);
-	/* The tracer would count as a process the program left. */
+	/* The tracer and the server would count as processes the program
+	 * left. */
 	if (extra.tracer != 0) {
 		kill(extra.tracer, SIGKILL);
 		waitpid(extra.tracer, NULL, 0);
+	}
+	if (extra.server != 0) {
+		kill(extra.server, SIGKILL);
+		waitpid(extra.server, NULL, 0);
 	}
 	if (twin.pid > 0)
 		collect_twin(&w, limits.time_ms > 0 ? until : LLONG_MAX);
@@ -585,7 +643,10 @@ int main(int argc, char *argv[])
 		{ "hold-netns", no_argument, NULL, 'H' },
 		{ "trace-open", no_argument, NULL, 'T' },
 		{ "early-signal", required_argument, NULL, 'e' },
-		{ "time-scale", required_argument, NULL, 's' },
+		{ "time-scale", required_argument, NULL, 'x' },
+		{ "serve", required_argument, NULL, 's' },
+		{ "reach", required_argument, NULL, 'a' },
+		{ "lan", no_argument, NULL, 'w' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
@@ -635,7 +696,10 @@ int main(int argc, char *argv[])
 		case 'e':
 			extra.early = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
 			break;
-		case 's': limits.scale = atol(optarg); break;
+		case 'x': limits.scale = atol(optarg); break;
+		case 's': extra.serve = atoi(optarg); break;
+		case 'a': extra.reach = optarg; break;
+		case 'w': extra.lan = 1; break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
@@ -664,6 +728,8 @@ int main(int argc, char *argv[])
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) == -1)
 		die("mount / MS_REMOUNT|MS_BIND|MS_RDONLY");
 
+	if (extra.lan)
+		scene_lan();
 	if (extra.slow_ip > 0)
 		scene_slow_ip(extra.slow_ip);
 
@@ -671,6 +737,7 @@ int main(int argc, char *argv[])
 	report_view(stdout);
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
+	report_ports(stdout);
 	if (extra.early != 0)
 		scene_early_signal(&argv[optind], extra.early, &limits);
 	printf("== output\n");
@@ -686,6 +753,8 @@ int main(int argc, char *argv[])
 	}
 	if (extra.trace_open)
 		extra.tracer = scene_trace_start(&extra.trace_sock);
+	if (extra.serve > 0)
+		extra.server = start_server(extra.serve);
 	pid = start(&argv[optind], &program_stdin, &from_stdout);
 	w = relay(pid, from_stdout);
 
@@ -693,6 +762,7 @@ int main(int argc, char *argv[])
 	report_view(stdout);
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
+	report_ports(stdout);
 	report_extra();
 	printf("program %d\n", w.pid);
 	scene_report_ip(stdout);

@@ -13,6 +13,10 @@
  *   --add-bridge NAME    create a network interface (a bridge)
  *   --make-msgq          create a System V message queue
  *   --ping ADDR          send one ping to ADDR, waiting 1 s at most
+ *   --connect ADDR:PORT  connect to ADDR:PORT over TCP, say a line and
+ *                        print the answer: "heard ADDR:PORT ANSWER"
+ *   --serve PORT         answer one TCP connection on PORT within 3 s and
+ *                        print the line it was told: "served PORT LINE"
  *   --read FILE          read FILE (its first MiB: /dev/zero has no end)
  *   --write FILE         create FILE and write to it
  *   --stat PATH          print "stat PATH MAJOR:MINOR INODE TYPE" (type: dir,
@@ -66,6 +70,7 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "talk.h"
 
 extern char **environ;
 
@@ -93,45 +98,32 @@ static int add_bridge(const char *name)
 	return rc;
 }
 
-/* Runs "ping -c1 -W1 -n addr" quietly, up to three times while ping is
- * sent but not answered: on a busy machine a veth pair's carrier can take
- * more than a second to come up.  Returns 0 if it got an answer, -1 with
- * errno set otherwise (EHOSTUNREACH when ping said no). */
-static int ping(const char *addr)
+/* Connects to where ("A.B.C.D:PORT"), says its line and prints the answer,
+ * "heard WHERE ANSWER"; returns 0 or -1 with errno set. */
+static int connect_to(const char *where)
 {
-	char *const argv[] = { "ping", "-c1", "-W1", "-n", (char *)addr, NULL };
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status = 0, rc = 0;
+	char reply[256];
 
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-					     O_WRONLY, 0) != 0 ||
-	    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
-					     O_WRONLY, 0) != 0)
+	if (talk_connect(where, reply, sizeof(reply)) == -1)
 		return -1;
-	for (int tries = 0; tries < 3; tries++) {
-		rc = posix_spawnp(&pid, "ping", &fa, NULL, argv, environ);
-		if (rc != 0)
-			break;
-		if (waitpid(pid, &status, 0) == -1) {
-			posix_spawn_file_actions_destroy(&fa);
-			return -1;
-		}
-		/* 1: no answer, worth another try; 0 or 2 (an error): done. */
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
-			break;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		errno = rc;
-		return -1;
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		errno = EHOSTUNREACH;
-		return -1;
-	}
+	printf("heard %s %s\n", where, reply);
 	return 0;
+}
+
+/* Answers one connection on port within 3 s and prints what it was told,
+ * "served PORT LINE"; returns 0 or -1 with errno set. */
+static int serve(const char *port)
+{
+	char line[256];
+	int sock = talk_listen(atoi(port)), rc;
+
+	if (sock == -1)
+		return -1;
+	rc = talk_answer(sock, 3000, line, sizeof(line));
+	close(sock);
+	if (rc == 0)
+		printf("served %s %s\n", port, line);
+	return rc;
 }
 
 /* Reads file to its end, or its first MiB; returns 0 or -1 with errno set. */
@@ -378,6 +370,8 @@ int main(int argc, char *argv[])
 		{ "add-bridge", required_argument, NULL, 'b' },
 		{ "make-msgq", no_argument, NULL, 'q' },
 		{ "ping", required_argument, NULL, 'p' },
+		{ "connect", required_argument, NULL, 'C' },
+		{ "serve", required_argument, NULL, 'S' },
 		{ "read", required_argument, NULL, 'r' },
 		{ "write", required_argument, NULL, 'W' },
 		{ "stat", required_argument, NULL, 's' },
@@ -420,7 +414,13 @@ int main(int argc, char *argv[])
 					  "make-msgq", "private");
 			break;
 		case 'p':
-			failed |= outcome(ping(optarg), "ping", optarg);
+			failed |= outcome(talk_ping(optarg), "ping", optarg);
+			break;
+		case 'C':
+			failed |= outcome(connect_to(optarg), "connect", optarg);
+			break;
+		case 'S':
+			failed |= outcome(serve(optarg), "serve", optarg);
 			break;
 		case 'r':
 			failed |= outcome(read_file(optarg), "read", optarg);

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <net/route.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -97,10 +98,44 @@ static void print_addrs(FILE *out)
 	freeifaddrs(ifas);
 }
 
+/* Prints "route DEST/PREFIX [via GATEWAY] dev NAME" ("route default ..."
+ * for 0.0.0.0/0) for every IPv4 route of the main table, from
+ * /proc/net/route, which shows the reader's network namespace. */
+static void print_routes(FILE *out)
+{
+	FILE *in = fopen("/proc/net/route", "re");
+	char line[256], name[IFNAMSIZ + 1], dest[INET_ADDRSTRLEN];
+	char via[INET_ADDRSTRLEN];
+	unsigned int d, g, flags, mask;
+
+	if (in == NULL) {
+		unreadable(out, "/proc/net/route");
+		return;
+	}
+	/* Iface Destination Gateway Flags RefCnt Use Metric Mask ...: the
+	 * addresses in hex, as they lie in memory. */
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (sscanf(line, "%16s %x %x %x %*d %*d %*d %x", name, &d, &g,
+			   &flags, &mask) != 5 ||
+		    inet_ntop(AF_INET, &d, dest, sizeof(dest)) == NULL ||
+		    inet_ntop(AF_INET, &g, via, sizeof(via)) == NULL)
+			continue;
+		if (d == 0 && mask == 0)
+			fprintf(out, "route default");
+		else
+			fprintf(out, "route %s/%d", dest, __builtin_popcount(mask));
+		if (flags & RTF_GATEWAY)
+			fprintf(out, " via %s", via);
+		fprintf(out, " dev %s\n", name);
+	}
+	fclose(in);
+}
+
 void report_net(FILE *out)
 {
 	print_links(out);
 	print_addrs(out);
+	print_routes(out);
 }
 
 void report_mountinfo(FILE *out, FILE *in, const char *key)

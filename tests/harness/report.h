@@ -11,14 +11,15 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Prints the calling process's view: ids, hostname, namespaces, interfaces
- * and addresses, mounts, processes, System V message queues, and the POSIX
- * ones listed in /dev/mqueue.  A fact that cannot be read is
- * printed as "unreadable WHAT: REASON"; nothing here exits. */
+/* Prints the calling process's view: ids, hostname, namespaces, interfaces,
+ * addresses and routes, mounts, processes, System V message queues, and the
+ * POSIX ones listed in /dev/mqueue.  A fact that cannot be read is printed
+ * as "unreadable WHAT: REASON"; nothing here exits. */
 void report_view(FILE *out);
 
-/* Prints the network namespace's interfaces, "link NAME up|down", and its
- * IPv4 addresses, "addr NAME A.B.C.D/PREFIX". */
+/* Prints the network namespace's interfaces, "link NAME up|down", its
+ * IPv4 addresses, "addr NAME A.B.C.D/PREFIX", and its IPv4 routes,
+ * "route DEST/PREFIX [via GATEWAY] dev NAME" ("route default via ..."). */
 void report_net(FILE *out);
 
 /* Prints "KEY TARGET FSTYPE shared|slave|private" for each mount in, a

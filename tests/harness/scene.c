@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "links.h"
 #include "scene.h"
 
 #define IP_LOG "/box/ip.log"
@@ -413,4 +415,42 @@ void scene_report_ip(FILE *out)
 		fprintf(out, "%s\n", line);
 	}
 	fclose(in);
+}
+
+extern char **environ;
+
+void scene_lan(void)
+{
+	static char *const steps[][10] = {
+		{ "ip", "link", "add", "lan0", "type", "veth", "peer", "name",
+		  "lan1", NULL },
+		{ "ip", "link", "set", "lan0", "addrgenmode", "none", NULL },
+		{ "ip", "link", "set", "lan1", "addrgenmode", "none", NULL },
+		{ "ip", "addr", "add", "192.0.2.1/24", "dev", "lan0", NULL },
+		{ "ip", "addr", "add", "2001:db8::1/64", "dev", "lan0", "nodad",
+		  NULL },
+		{ "ip", "addr", "add", "192.0.2.2/24", "dev", "lan1", NULL },
+		{ "ip", "link", "add", "lan-br", "type", "bridge", NULL },
+		{ "ip", "link", "set", "lan1", "up", NULL },
+		{ "ip", "link", "set", "lan0", "up", NULL },
+	};
+	static const char *const running[] = { "lan0", "lan1", NULL };
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		pid_t pid;
+		int status, rc = posix_spawnp(&pid, "ip", NULL, NULL, steps[i],
+					      environ);
+
+		if (rc != 0) {
+			errno = rc;
+			die("spawn ip");
+		}
+		if (waitpid(pid, &status, 0) == -1)
+			die("waitpid ip");
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die_msg("ip %s %s %s failed", steps[i][1], steps[i][2],
+				steps[i][3]);
+	}
+	if (links_wait_up(running, 2000) == -1)
+		die("wait for lan0 and lan1 to run");
 }

@@ -57,4 +57,12 @@ void scene_slow_ip(long delay_ms);
  * since boot, to 10 ms).  Prints nothing when ip was not wrapped. */
 void scene_report_ip(FILE *out);
 
+/* Makes a small network that has settled, for a listing to be compared
+ * with ip(8)'s: lan0 and lan1, a veth pair, both up, lan0 with
+ * 192.0.2.1/24 and 2001:db8::1/64, lan1 with 192.0.2.2/24, and no
+ * link-local addresses (they would come a moment after); and a bridge,
+ * lan-br, down.  Returns once the kernel reports lan0 and lan1 running;
+ * dies if it cannot. */
+void scene_lan(void);
+
 #endif

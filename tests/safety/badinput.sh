@@ -22,7 +22,7 @@ passed=0
 failed=0
 
 echo "== Bad input, against every worked program"
-for name in skeleton net mount uts ipc pid user rootfs; do
+for name in skeleton net mount uts ipc pid user rootfs network; do
 	echo "-- $name"
 	PROGRAM="$build/bin/$name" "$suite" --tap="$tap/$name.tap" || true
 	ok=$(grep -c '^ok ' "$tap/$name.tap" || true)
@@ -53,6 +53,7 @@ rootfs-into-file/rootfs root_is_a_file
 rootfs-vague/rootfs root_unreadable
 rootfs-no-proc/rootfs image_without_proc
 rootfs-status/rootfs command_missing_from_image
+network-onward/network step_after_clone_refused
 MUTANTS
 
 echo "badinput: $passed passed, $failed failed"

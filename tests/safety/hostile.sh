@@ -97,6 +97,7 @@ b 05-pid/reaper           tmpfill       No space left on device
 b 05-pid/init             fake          not isolated
 b 06-user/uid_map         solution
 b 06-user/rootless        solution
+b 09-network/rewire       abort         killed by signal 6
 PLAN
 
 # target FIXTURE: the file a write-* fixture tries to write, outside the

@@ -19,7 +19,8 @@ TEST_STEPS += test-badinput
 .PHONY: test-badinput
 BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	skeleton-127/skeleton rootfs-onward/rootfs rootfs-into-file/rootfs \
-	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs
+	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs \
+	network-onward/network
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
 	tests/safety/badinput.sh $(B)
@@ -61,9 +62,14 @@ $(T)/badinput/rootfs-no-proc/rootfs.c: chapters/07-rootfs/rootfs.c
 $(T)/badinput/rootfs-status/rootfs.c: chapters/07-rootfs/rootfs.c
 	@mkdir -p $(@D)
 	sed 's/err == ENOENT ? 127 : 126/1/' $< > $@
+# network-onward: runs the command although the kernel refused the pair.
+$(T)/badinput/network-onward/network.c: chapters/09-network/network.c
+	@mkdir -p $(@D)
+	sed 's/failed = wire(nl, netns, &made);/failed = wire(nl, netns, \&made) \&\& 0;/' $< > $@
+$(T)/badinput/network-%: LDLIBS += -lmnl
 
 $(T)/badinput/%: $(T)/badinput/%.c
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
 # Hostile and broken submissions, graded by tests/grader/grade.sh beside the
 # reference solutions, inside an outer guard (tests/safety/hostile.sh).

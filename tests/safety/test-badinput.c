@@ -27,15 +27,17 @@ static const struct program {
 	bool makes_mytmp;	/* mkdir /mytmp, then a tmpfs on it */
 	bool mounts_proc;	/* a fresh proc on /proc */
 	bool takes_root;	/* --root DIR, an image to run the command in */
+	bool wires_host;	/* a veth pair in the namespace it starts in */
 } programs[] = {
-	{ "skeleton", false, false, false, false },
-	{ "net", true, false, false, false },
-	{ "mount", true, true, false, false },
-	{ "uts", true, false, false, false },
-	{ "ipc", true, false, false, false },
-	{ "pid", true, false, true, false },
-	{ "user", false, false, false, false },
-	{ "rootfs", true, false, true, true },
+	{ "skeleton", false, false, false, false, false },
+	{ "net", true, false, false, false, false },
+	{ "mount", true, true, false, false, false },
+	{ "uts", true, false, false, false, false },
+	{ "ipc", true, false, false, false, false },
+	{ "pid", true, false, true, false, false },
+	{ "user", false, false, false, false, false },
+	{ "rootfs", true, false, true, true, false },
+	{ "network", true, false, false, false, true },
 };
 
 static struct run r;
@@ -159,15 +161,22 @@ Test(badinput, unwritable_mytmp)
 }
 
 /* Root of a user namespace made inside a container may make namespaces, but
- * the /proc it sees has mounts on it (the engine's) that it may not uncover:
- * a step after clone() fails, not clone() itself, and the hint that clone()
+ * the /proc it sees has mounts on it (the engine's) that it may not uncover,
+ * and the network namespace it starts in is not its user namespace's: a
+ * step after clone() fails, not clone() itself, and the hint that clone()
  * gives on EPERM would send the student the wrong way. */
 Test(badinput, step_after_clone_refused)
 {
+	const struct program *p = under_test();
+
 	expect_refused_step((const char *const[]){ "--mask-proc", "--userns",
 						   NULL },
-			    under_test()->mounts_proc,
+			    p->mounts_proc || p->wires_host,
 			    "as root of a user namespace in a container",
+			    p->wires_host ?
+			    (const char *const[]){ "RTM_NEWLINK",
+						   "Operation not permitted",
+						   NULL } :
 			    (const char *const[]){ "mount proc on /proc",
 						   "Operation not permitted",
 						   NULL });
