@@ -33,6 +33,10 @@ fi
 vm="$build/vm"
 dest="$build/gradescope"
 
+if [ ! -x "$root/tools/vm.sh" ] || [ ! -x "$root/tools/vm-build.sh" ]; then
+	echo "gradescope: the test VM (tools/vm.sh, tools/vm-build.sh) is not in this tree: a zip without it could not grade where namespaces are refused" >&2
+	exit 1
+fi
 # The VM's pieces, as tools/vm.sh would make them.
 if [ ! -f "$vm/boot/INPUTS" ] || [ "$(cat "$vm/boot/INPUTS")" != "$("$root/tools/vm-build.sh" --inputs)" ]; then
 	"$root/tools/vm-build.sh" "$vm"
