@@ -78,7 +78,8 @@ flock -n 8 || { echo "check-all: another check-all is writing to $out: waiting" 
 # The grader's own checksum: what decides a grade, besides the submission.
 grader_key=$({ printf '%s\n' "${CC:-}" "${CFLAGS:-}" "${HINTS:-}" "${VERBOSE:-}"
 	cat "$root/tools/check.sh" "$root/tools/unpack.py" "$root/tests/grader/grade.sh" "$list" \
-		"$build"/tests/{observer,probe,test-contract,ex-*}; } | sha256sum | cut -c1-64)
+		"$build"/tests/{observer,probe,test-contract,ex-*}
+	[ ! -f "$build/image/busybox.tar" ] || cat "$build/image/busybox.tar"; } | sha256sum | cut -c1-64)
 mapfile -t names < <(grep -v '^#' "$list" | awk -F '\t' 'NF >= 7 { print $2 }')
 
 # The unpacking sandbox: /usr and python, the archive on stdin, the folder

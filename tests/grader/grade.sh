@@ -277,7 +277,8 @@ if [ -n "$share" ]; then
 	mkdir -p "$share"
 	share=$(realpath -- "$share")
 	grader_key=$({ printf '%s\n' "$cc" "${cflags[@]}"
-		cat "$0" "$list" "$build"/tests/{observer,probe,test-contract,ex-*}; } |
+		cat "$0" "$list" "$build"/tests/{observer,probe,test-contract,ex-*}
+		[ ! -f "$build/image/busybox.tar" ] || cat "$build/image/busybox.tar"; } |
 		sha256sum | cut -c1-64)
 fi
 # share_key DIR NAME: the key of exercise NAME: the grader's, and the name
