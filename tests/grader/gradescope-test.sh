@@ -19,9 +19,11 @@
 #    (written below from its rules), 768 MB of memory, one CPU
 #    (GRADESCOPE_CPUS), no network: a solutions submission (a chapters/ folder's contents) and a
 #    stubs submission (a folder holding chapters/); each results.json must
-#    be the one tools/check.sh writes for the same files on this machine
-#    (but the spare uid a message may name), and the grading must have gone
-#    through the test VM, the namespaces refused.
+#    give every test the grade tools/check.sh gives it for the same files on
+#    this machine, and the same message, but for what a message says of the
+#    machine it ran on (the spare uid, the file system of /usr and /etc, a
+#    /lib32, and so where a long listing of mounts is cut short); and the
+#    grading must have gone through the test VM, the namespaces refused.
 # 3. An empty submission gets a results.json that says, visibly, that it
 #    could not be graded.
 # The zip is made for an assignment whose limit is GRADESCOPE_MINUTES (10,
@@ -129,8 +131,15 @@ gradescope() {
 		"$image" /autograder/run_autograder >"$tmp/$1.log" 2>&1 || rc=$?
 	say "$1: run_autograder took $((SECONDS - start)) s (status $rc): $(grep -m1 'done in' "$tmp/$1.log" || tail -n 1 "$tmp/$1.log")"
 }
-# normal FILE: the JSON in FILE, but the spare uids a message may name.
-normal() { jq -S . "$1" | sed -E 's/\b2[0-9]{5}\b/UID/g'; }
+# grades FILE: each test's grade in the results.json FILE, without its
+# message; normal FILE: all of it, the messages without what they say of
+# the machine (see the top).
+grades() { jq -S 'del(.tests[].output)' "$1"; }
+normal() {
+	jq -S '.tests[].output |= (gsub("\\b2[0-9]{5}\\b"; "UID") |
+		gsub("(?<d>/usr|/etc) (9p|ext4|xfs|btrfs|overlay)"; "\(.d) FS") |
+		gsub(" (lib32|libx32) "; " ") | sub(", [^,]*\\.\\.\\.\\..*"; ", ...."))' "$1"
+}
 
 # -- 2. Solutions and stubs, one after the other: each has half a CPU.
 cp -a "$root/solutions" "$tmp/solutions"
@@ -143,7 +152,9 @@ for name in solutions stubs; do
 	"$root/tools/check.sh" -o "$tmp/$name.host" -B "$build" "$work" >"$tmp/$name.host.log" 2>&1 || true
 	expect "$name: the namespaces were refused in the container, and it graded in the test VM" \
 		grep -q "namespaces are refused here.*grading in the test VM" "$tmp/$name.log"
-	expect "$name: results.json is what tools/check.sh writes for the same files here" \
+	expect "$name: every test's grade in results.json is the one tools/check.sh gives here" \
+		cmp -s <(grades "$tmp/$name.results/results.json" 2>/dev/null) <(grades "$tmp/$name.host/results.json")
+	expect "$name: and so is every message, but what it says of the machine" \
 		cmp -s <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json")
 	if ! cmp -s <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json"); then
 		diff <(normal "$tmp/$name.results/results.json" 2>/dev/null) <(normal "$tmp/$name.host/results.json") | head -n 20 || true
