@@ -1,3 +1,7 @@
+/*
+ * powers.c: what a process may do, for the probe and the observer (see
+ * powers.h).
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
