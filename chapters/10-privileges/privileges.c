@@ -240,9 +240,10 @@ static int drop_capabilities(void)
 	caps = cap_init();
 	if (caps == NULL)
 		return fail("cap_init");
-	rc = cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) == -1 ||
-	     cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) == -1 ||
-	     cap_set_proc(caps) == -1;
+	rc = nkeep > 0 &&
+	     (cap_set_flag(caps, CAP_EFFECTIVE, nkeep, keep, CAP_SET) == -1 ||
+	      cap_set_flag(caps, CAP_PERMITTED, nkeep, keep, CAP_SET) == -1);
+	rc = rc || cap_set_proc(caps) == -1;
 	if (rc)
 		fail("cap_set_proc");
 	cap_free(caps);
