@@ -254,9 +254,17 @@ static int drop_capabilities(void)
 	int rc;
 
 	/* What is not in the bounding set, no execve() can give back. */
-	for (cap_value_t cap = 0; cap < (cap_value_t)cap_max_bits(); cap++)
-		if (!kept(cap) && cap_drop_bound(cap) == -1)
-			return fail("cap_drop_bound %d", cap);
+	for (cap_value_t cap = 0; cap < (cap_value_t)cap_max_bits(); cap++) {
+		if (!kept(cap) && cap_drop_bound(cap) == -1) {
+			int err = errno;	/* cap_to_name() may change it */
+			char *name = cap_to_name(cap);
+
+			errno = err;
+			fail("cap_drop_bound %s", name != NULL ? name : "?");
+			cap_free(name);
+			return 1;
+		}
+	}
 	/* A new cap_t holds no capability: the command gets keep[] in its
 	 * effective and permitted sets, nothing it could inherit. */
 	caps = cap_init();
