@@ -85,7 +85,6 @@ a 05-pid/reaper           umount-proc   PID namespace of its own
 a 05-pid/init             solution
 a 06-user/uid_map         killall       status 137
 a 06-user/rootless        solution
-a 10-privileges/no_admin  refused-calls before its command could report
 b 01-net/lo_up            abort         killed by signal 6
 b 01-net/veth             solution
 b 02-mount/private_tmp    write-home    No such file or directory
@@ -99,6 +98,7 @@ b 05-pid/init             fake          not isolated
 b 06-user/uid_map         solution
 b 06-user/rootless        solution
 b 09-network/rewire       abort         killed by signal 6
+b 10-privileges/no_admin  refused-calls before its command could report
 b 10-privileges/deny      solution
 PLAN
 
