@@ -136,13 +136,13 @@ stage2() {
 	export LANG=C.UTF-8 WORKBOOK_VM=1 WORKBOOK_VM_BUILD="$build"
 	shell=/bin/bash
 	[ -x "$shell" ] || shell=/bin/sh
+	status=$(port status) || fail "the host's port status is missing"
+	rc=0
 	if [ -n "${cmd:-}" ]; then
-		if ! out=$(port out) || ! err=$(port err) || ! status=$(port status); then
-			fail "the host's ports out, err and status are missing"
+		if ! out=$(port out) || ! err=$(port err); then
+			fail "the host's ports out and err are missing"
 		fi
-		rc=0
 		$shell -c "$cmd" </dev/null >"$out" 2>"$err" || rc=$?
-		echo "$rc" >"$status"
 	else
 		export TERM="${term:-vt100}"
 		$busybox stty -F /dev/console rows "${rows:-24}" cols "${cols:-80}" 2>/dev/null
@@ -150,8 +150,9 @@ stage2() {
 		echo "exit (or Ctrl-D) powers it off; Ctrl-A X kills it; it stops by itself after ${timeout:-?} s."
 		# A session of its own with the console as controlling terminal,
 		# so that Ctrl-C and job control work in the shell.
-		$busybox setsid -c $shell -i </dev/console >/dev/console 2>&1
+		$busybox setsid -c $shell -i </dev/console >/dev/console 2>&1 || rc=$?
 	fi
+	echo "$rc" >"$status"
 	off
 }
 

@@ -15,8 +15,11 @@
 # Environment:
 #   VM_TIMEOUT  seconds before the VM is stopped, whatever it does (600)
 #   VM_MEMORY   the guest's memory, in MiB or with a M or G suffix (1G)
-#   VM_CPUS     the guest's processors (2)
+#   VM_CPUS     the guest's processors (1 under TCG, 2 under KVM: under TCG
+#               a second one costs more than it gives, see below)
 #   VM_ACCEL    kvm or tcg: skip the probe that picks one
+#   VM_NAME     a name for this run, in the name of the console's log
+#               (VM_DIR/console-NAME.log; VM_DIR/console.log without one)
 #   VM_DIR      the folder of the VM's pieces (build/vm); its boot/ folder,
 #               made by tools/vm-build.sh, can be carried to another machine
 #
@@ -36,7 +39,7 @@ here="$root/tools"
 vm=${VM_DIR:-$root/build/vm}
 timeout=${VM_TIMEOUT:-600}
 memory=${VM_MEMORY:-1G}
-cpus=${VM_CPUS:-2}
+cpus=${VM_CPUS:-}
 accel=${VM_ACCEL:-}
 qemu="qemu-system-x86_64"
 # Packages the VM needs beyond tools/packages.txt, which every student's
@@ -104,21 +107,37 @@ pieces() {
 # (see tools/vm-init.sh), MODE cmd (output on the ports) or shell (the
 # console on this terminal), and waits TIMEOUT seconds at most.  Leaves the
 # console in $run/console, the status in $run/status, qemu's own messages in
-# $run/qemu; returns 0 when qemu ended by itself, 124 on timeout.
+# $run/qemu; sets timed_out to yes if it had to stop qemu.
 run_qemu() {
 	local limit=$1 mode=$2 line machine=()
 	shift 2
+	timed_out=
 	for line in "$@"; do echo "$line"; done >"$run/config"
 	: >"$run/status"
 	: >"$run/console"
+	rm -f "$run/out" "$run/err"
+	# The timer first, so that it holds none of the FIFOs below open.
+	setpriv --pdeathsig KILL sleep "$limit" {stdin}<&- &
+	timer_pid=$!
 	case $accel in
 	kvm) machine=(-accel kvm -cpu host) ;;
 	*) machine=(-accel tcg,thread=multi -cpu qemu64) ;;
 	esac
+	# The kernel's console on the first serial port, quiet; a panic or an
+	# oops ends the VM at once (panic=-1 reboots, which -no-reboot makes
+	# qemu's exit); no cgroup v1, so that every controller is v2's; nothing
+	# an emulated machine does not need (mitigations, keyboard probes, more
+	# serial ports, clock checks, crypto self-tests).  norandmaps: TCG
+	# reuses the code it translated only at the same addresses, and with
+	# ASLR every process maps its libraries somewhere new (a compile took
+	# about twice as long).
+	local cmdline=(console=ttyS0 quiet loglevel=3 panic=-1 oops=panic cgroup_no_v1=all
+		mitigations=off i8042.noaux i8042.nokbd 8250.nr_uarts=1 tsc=reliable
+		no_timer_check cryptomgr.notests norandmaps)
 	local args=(-nodefaults -no-user-config -no-reboot -display none
-		-machine pc "${machine[@]}" -smp "$cpus" -m "$memory"
+		-machine pc "${machine[@]}" -smp "${cpus:-1}" -m "$memory"
 		-kernel "$vm/boot/vmlinux" -initrd "$vm/boot/initramfs.img"
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 oops=panic cgroup_no_v1=all mitigations=off i8042.noaux i8042.nokbd 8250.nr_uarts=1 tsc=reliable no_timer_check cryptomgr.notests"
+		-append "${cmdline[*]}"
 		-fw_cfg "name=opt/workbook/config,file=$(opt "$run/config")"
 		-virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
 		-virtfs "local,path=$(opt "$root"),mount_tag=work,security_model=none,multidevs=remap"
@@ -138,9 +157,9 @@ run_qemu() {
 		# EOF only once everything is written.
 		mkfifo "$run/out" "$run/err"
 		exec {out_w}<>"$run/out" {err_w}<>"$run/err"
-		cat <"$run/out" {out_w}>&- {err_w}>&- {stdin}<&- &
+		setpriv --pdeathsig KILL cat <"$run/out" {out_w}>&- {err_w}>&- {stdin}<&- &
 		copy_pids=$!
-		cat <"$run/err" >&2 {out_w}>&- {err_w}>&- {stdin}<&- &
+		setpriv --pdeathsig KILL cat <"$run/err" >&2 {out_w}>&- {err_w}>&- {stdin}<&- &
 		copy_pids+=" $!"
 		args+=(-chardev "file,id=con,path=$(opt "$run/console")" -serial chardev:con
 			-chardev "file,id=out,path=$(opt "$run/out")"
@@ -148,7 +167,8 @@ run_qemu() {
 			-chardev "file,id=err,path=$(opt "$run/err")"
 			-device virtserialport,chardev=err,name=err)
 	fi
-	# setpriv --pdeathsig: qemu dies with this script, even by SIGKILL.
+	# setpriv --pdeathsig: qemu dies with this script, even by SIGKILL (and
+	# so do the cats and the timer).
 	if [ "$mode" = shell ]; then
 		setpriv --pdeathsig KILL "$qemu" "${args[@]}" <&"$stdin" 2>"$run/qemu" &
 	else
@@ -156,13 +176,13 @@ run_qemu() {
 			{stdin}<&- {out_w}>&- {err_w}>&- &
 	fi
 	qemu_pid=$!
-	sleep "$limit" &
-	timer_pid=$!
 	wait -n "$qemu_pid" "$timer_pid" || true
 	if kill -0 "$qemu_pid" 2>/dev/null; then
+		timed_out=yes
 		stop_qemu
+		timer_pid=
 		end_copies
-		return 124
+		return 0
 	fi
 	wait "$qemu_pid" || true
 	qemu_pid=
@@ -200,11 +220,11 @@ stop_qemu() {
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	stop_qemu
-	end_copies
 	[ -z "${timer_pid:-}" ] || kill "$timer_pid" 2>/dev/null || true
+	end_copies
 	[ -z "${tty_state:-}" ] || stty "$tty_state" <&"$stdin" 2>/dev/null || true
 	if [ -n "${run:-}" ] && [ -d "$run" ]; then
-		[ ! -s "$run/console" ] || mv -f "$run/console" "$vm/console.log"
+		mv -f "$run/console" "$console_log" 2>/dev/null || true
 		rm -rf "$run"
 	fi
 }
@@ -218,15 +238,14 @@ probe_kvm() {
 		echo "tcg /dev/kvm is not open to $(id -un)"
 	else
 		accel=kvm
-		local rc=0
-		run_qemu 10 cmd "probe=1" || rc=$?
+		run_qemu 10 cmd "probe=1"
 		accel=
 		if grep -q '^vm-init: probe booted' "$run/console"; then
 			echo kvm
-		elif [ "$rc" -eq 124 ]; then
+		elif [ -n "$timed_out" ]; then
 			echo "tcg KVM did not boot a probe in 10 s"
 		else
-			echo "tcg KVM failed: $(grep -m1 . "$run/qemu" || echo "a probe did not boot")"
+			echo "tcg KVM failed: $(sed -n "s/^$qemu: //; s/^error: //; /./{p;q}" "$run/qemu" | grep . || echo "a probe did not boot")"
 		fi
 	fi
 }
@@ -254,13 +273,15 @@ pick_accel() {
 [ -z "${WORKBOOK_VM:-}" ] || die "already in the VM"
 [[ $timeout =~ ^[1-9][0-9]*$ ]] || usage "VM_TIMEOUT must be a number of seconds, not '$timeout'"
 [[ $memory =~ ^[1-9][0-9]*[MG]?$ ]] || usage "VM_MEMORY must be MiB, or end in M or G (like 1G), not '$memory'"
-[[ $cpus =~ ^[1-9][0-9]*$ ]] || usage "VM_CPUS must be a number, not '$cpus'"
+[[ ${VM_NAME:-} =~ ^[A-Za-z0-9._-]*$ ]] || usage "VM_NAME may hold letters, digits, '.', '_' and '-', not '${VM_NAME:-}'"
+[[ $cpus =~ ^([1-9][0-9]*)?$ ]] || usage "VM_CPUS must be a number, not '$cpus'"
 
 install_missing
 command -v "$qemu" >/dev/null ||
 	die "$qemu is not installed or not on PATH: install it with: sudo apt-get install -y --no-install-recommends qemu-system-x86"
 mkdir -p "$vm"
 vm=$(cd "$vm" && pwd -P)
+console_log="$vm/console${VM_NAME:+-$VM_NAME}.log"
 pieces
 # The VM's folder is shared read-write on its own when it is outside the
 # workbook: the guest builds into it.
@@ -282,8 +303,16 @@ trap cleanup EXIT
 trap 'echo "vm: interrupted" >&2; exit 130' INT TERM HUP
 
 pick_accel
+# Under TCG, every process switch flushes the emulated TLB and a second
+# processor makes qemu stop both for each flush the guest sends across:
+# measured here, the chapters' suites took 1.8 times the CPU time with two
+# processors that they took with one, and longer on the clock.  Two VMs of
+# one processor each (make test-vm runs its steps so) use two cores better.
+if [ -z "$cpus" ]; then
+	[ "$accel" = kvm ] && cpus=2 || cpus=1
+fi
 kernel=$(awk '$1 == "kernel" { print $2 }' "$vm/boot/VERSIONS" | sed 's/^linux-image-//')
-echo "vm: Linux $kernel under ${accel^^}${why:+ ($why)}, $cpus CPUs, $memory of memory, at most $timeout s" >&2
+echo "vm: Linux $kernel under ${accel^^}${why:+ ($why)}, $cpus CPU$([ "$cpus" = 1 ] || echo s), $memory of memory, at most $timeout s" >&2
 
 config=("work=$(quote "$root")" "vmdir=$(quote "$vmdir")" "build=$(quote "$vm/build")" "timeout=$timeout")
 if [ $# -gt 0 ]; then
@@ -297,20 +326,22 @@ else
 	mode=shell
 fi
 
-rc=0
-run_qemu "$timeout" "$mode" "${config[@]}" || rc=$?
+run_qemu "$timeout" "$mode" "${config[@]}"
 status=$(cat "$run/status")
 failed=$(sed -n 's/^vm-init: //p' "$run/console" | head -n 1)
 panic=$(grep -m1 -o 'Kernel panic - not syncing: .*' "$run/console" | tr -d '\r' || true)
+unpack=$(grep -m1 -o 'Initramfs unpacking failed: .*' "$run/console" | tr -d '\r' || true)
 if [[ $status =~ ^[0-9]+$ ]]; then
 	exit "$status"
-elif [ "$rc" -eq 124 ]; then
-	die "no answer from the VM in $timeout s (VM_TIMEOUT): stopped it; its console is in $vm/console.log"
+elif [ -n "$timed_out" ]; then
+	die "no answer from the VM in $timeout s (VM_TIMEOUT): stopped it; its console is in $console_log"
 elif [ -n "$failed" ]; then
 	die "the guest could not start: $failed"
+elif [ -n "$unpack" ]; then
+	die "the kernel could not unpack $vm/boot/initramfs.img (${unpack#Initramfs unpacking failed: }): remove $vm/boot and run make vm again to remake it"
 elif [ -n "$panic" ]; then
 	die "the guest's kernel panicked: ${panic#Kernel panic - not syncing: }"
 elif [ -s "$run/qemu" ]; then
 	die "qemu failed: $(grep -v '^$' "$run/qemu" | tail -n 1)"
 fi
-die "the VM stopped before the command ended; its console is in $vm/console.log"
+die "the VM stopped before the command ended; its console is in $console_log"
