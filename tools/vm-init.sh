@@ -11,7 +11,8 @@
 # runs the command, sends its status to the host, and powers off.
 #
 # The host says what to run in a file passed with qemu's -fw_cfg, a few
-# shell assignments (tools/vm.sh writes them, quoted): work (the workbook's
+# shell assignments (tools/vm.sh writes them, quoted): scale (how many times
+# slower than natively the tests run), work (the workbook's
 # path), vmdir (the VM's folder, when it is outside the workbook), build
 # (where the guest's make builds), cmd (the command; empty for a shell), term,
 # rows, cols, probe (power off at once: the accelerator's probe), timeout
@@ -22,7 +23,7 @@
 
 busybox=/bin/busybox
 # What the host's config sets (these are the defaults).
-work=/ vmdir="" build="" cmd="" term="" rows="" cols="" probe="" timeout=""
+scale="" work=/ vmdir="" build="" cmd="" term="" rows="" cols="" probe="" timeout=""
 config=/sys/firmware/qemu_fw_cfg/by_name/opt/workbook/config/raw
 
 # fail MESSAGE: says what went wrong, on the console, and powers off.
@@ -134,6 +135,8 @@ stage2() {
 	# The Makefile builds into WORKBOOK_VM_BUILD: the guest's build stays
 	# apart from the host's.
 	export LANG=C.UTF-8 WORKBOOK_VM=1 WORKBOOK_VM_BUILD="$build"
+	# How much slower than natively the tests run here (tools/vm.sh).
+	export WORKBOOK_TIME_SCALE="${scale:-1}"
 	shell=/bin/bash
 	[ -x "$shell" ] || shell=/bin/sh
 	status=$(port status) || fail "the host's port status is missing"

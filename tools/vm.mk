@@ -5,9 +5,9 @@
 #   make test-vm               the suites that must also pass there
 # VM_TIMEOUT, VM_MEMORY, VM_CPUS and VM_ACCEL are read by tools/vm.sh.
 
-VM_DIR := $(B)/vm
+VM_DIR ?= $(B)/vm
 # What the guest builds goes here (tools/vm.sh tells the guest's make).
-VM_B   := $(VM_DIR)/build
+VM_B   := $(abspath $(VM_DIR)/build)
 
 .PHONY: vm test-vm
 vm:
@@ -16,12 +16,23 @@ vm:
 # Each part adds the steps that make test-vm runs in the guest to
 # VM_TEST_STEPS, and what those steps need built to VM_TEST_BUILD.  The host
 # builds that first, into $(VM_B), natively: under emulation compiling
-# takes several times longer, and the guest runs the host's /usr, so what
-# the host builds runs there.  The guest then finds it all up to date and
-# only runs the steps, writing what they write into $(VM_B) too.
+# takes many times longer, and the guest runs the host's /usr, so what the
+# host builds runs there.  The guest then finds it all up to date and only
+# runs the steps, writing what they write into $(VM_B) too.
 VM_TEST_STEPS += test-chapters test-grader
 VM_TEST_BUILD += test-programs grade-harness
 
+# Each step boots a VM of its own, as many at once as there are CPUs: under
+# TCG two VMs of one processor do more than one of two (tools/vm.sh).
+# make holds each step's output until it ends, so that the steps' lines do
+# not mix.  A step may take 30 minutes (VM_TIMEOUT, if given, instead): the
+# grader's self-test takes about 11 under TCG on two cores.
+VM_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+VM_STEP_TIMEOUT := $(or $(VM_TIMEOUT),1800)
 test-vm:
-	@$(MAKE) --no-print-directory B='$(abspath $(VM_B))' $(VM_TEST_BUILD)
-	@VM_DIR='$(VM_DIR)' tools/vm.sh make --no-print-directory B='$(abspath $(VM_B))' $(VM_TEST_STEPS)
+	@$(MAKE) --no-print-directory B='$(VM_B)' $(VM_TEST_BUILD)
+	@echo "test-vm: $(VM_TEST_STEPS), each in a VM of its own, $(VM_JOBS) at once; each one's output comes when it ends"
+	@$(MAKE) --no-print-directory -k -j$(VM_JOBS) --output-sync=target $(VM_TEST_STEPS:%=vm-step-%)
+
+vm-step-%:
+	@VM_DIR='$(VM_DIR)' VM_NAME='$*' VM_TIMEOUT='$(VM_STEP_TIMEOUT)' tools/vm.sh make --no-print-directory B='$(VM_B)' $*
