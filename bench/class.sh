@@ -100,7 +100,7 @@ if [ -x tools/vm.sh ]; then
 	cp -a solutions build/bench-vm/work
 	make -s B=build/vm/build grade-harness >/dev/null
 	run vm 240 env VM_ACCEL=tcg VM_MEMORY=384M VM_TB_SIZE=64 VM_CPUS=1 \
-		tools/vm.sh env SANDBOX_TIME_SCALE=20 \
+		tools/vm.sh env WORKBOOK_TIME_SCALE=20 \
 		tools/check.sh -o "$root/build/bench-vm/out" -B "$root/build/vm/build" \
 		"$root/build/bench-vm/work" || true
 	rm -rf build/bench-vm

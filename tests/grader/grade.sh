@@ -28,7 +28,7 @@
 # checksum of their files and of the grader, so that an exercise whose
 # files another grading has already graded is not graded again (check-all
 # shares one among a class: untouched stubs are graded once);
-# SANDBOX_TIME_SCALE, how many times slower than here everything runs (1;
+# WORKBOOK_TIME_SCALE, how many times slower than here everything runs (1;
 # the test VM under emulation sets more), by which every limit in time is
 # stretched, the exercises' here and the sandbox's (tests/harness/sandbox.c),
 # while the reports name them unstretched;
@@ -98,6 +98,9 @@ if [ -z "$work" ]; then
 	rm -f "$out/junit.xml" "$out/results.json"	# see below
 	cannot "WORK is empty: give a copy of a student's chapters/ folder"
 fi
+
+scale=${WORKBOOK_TIME_SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || cannot "WORKBOOK_TIME_SCALE must be a whole number, not '$scale'"
 
 # -- What grading needs, checked before anything is built or run.  The
 # reports of the last grading go first: whatever stops this one, they must
@@ -195,7 +198,7 @@ compile() {
 	chmod -R a+rX "$copy"
 	# From the copy's top, so that messages name the file as the student
 	# knows it; the program comes out on stdout, the messages on stderr.
-	(ulimit -v 2000000 -f 100000 && exec timeout 60 "${as_sandbox[@]}" \
+	(ulimit -v 2000000 -f 100000 && exec timeout $((60 * scale)) "${as_sandbox[@]}" \
 		bwrap --unshare-all --die-with-parent --new-session \
 		--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
 		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
@@ -260,8 +263,6 @@ contract_tests='usage_without_a_command|exit_status_passes_through|signal_become
 # tests run in parallel already; more at once than the machine has CPUs
 # only makes every sandbox slower, and its time limits nearer.
 jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
-scale=${SANDBOX_TIME_SCALE:-1}
-[[ $scale =~ ^[1-9][0-9]*$ ]] || cannot "SANDBOX_TIME_SCALE must be a whole number, not '$scale'"
 throttle() {
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
 		wait -n || true

@@ -18,7 +18,7 @@
  *   --files BYTES       let each of the sandbox's tmpfs (/, /dev, /tmp) hold
  *               at most BYTES
  *   --time-scale N      wait N times longer wherever a scene waits for the
- *               program (tests/harness/sandbox.c: SANDBOX_TIME_SCALE)
+ *               program (tests/harness/sandbox.c: WORKBOOK_TIME_SCALE)
  *
  * The scenes:
  *

@@ -44,7 +44,7 @@ enum {
 	MAX_TOOLS = 4,			/* the observer, the probe, two more */
 };
 
-/* SANDBOX_TIME_SCALE, a whole number: where everything runs that many
+/* WORKBOOK_TIME_SCALE, a whole number: where everything runs that many
  * times slower than here, as under emulation in the test VM, the limits in
  * time are that many times longer (the messages name them as they are
  * here, so that a grade reads the same).  1 when unset. */
@@ -53,7 +53,7 @@ static int time_scale(void)
 	static int scale;
 
 	if (scale == 0) {
-		const char *env = getenv("SANDBOX_TIME_SCALE");
+		const char *env = getenv("WORKBOOK_TIME_SCALE");
 
 		scale = env != NULL && atoi(env) > 1 ? atoi(env) : 1;
 	}
