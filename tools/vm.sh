@@ -18,6 +18,8 @@
 #   VM_CPUS     the guest's processors (1 under TCG, 2 under KVM: under TCG
 #               a second one costs more than it gives, see below)
 #   VM_ACCEL    kvm or tcg: skip the probe that picks one
+#   VM_TB_SIZE  under TCG, the MiB of translated code qemu keeps (its own
+#               default, 1 GiB, is more than a 768 MB container holds)
 #   VM_NAME     a name for this run, in the name of the console's log
 #               (VM_DIR/console-NAME.log; VM_DIR/console.log without one)
 #   VM_DIR      the folder of the VM's pieces (build/vm); its boot/ folder,
@@ -129,7 +131,7 @@ run_qemu() {
 	timer_pid=$!
 	case $accel in
 	kvm) machine=(-accel kvm -cpu host) ;;
-	*) machine=(-accel tcg,thread=multi -cpu qemu64) ;;
+	*) machine=(-accel "tcg,thread=multi${VM_TB_SIZE:+,tb-size=$VM_TB_SIZE}" -cpu qemu64) ;;
 	esac
 	# The kernel's console on the first serial port, quiet; a panic or an
 	# oops ends the VM at once (panic=-1 reboots, which -no-reboot makes
@@ -283,6 +285,7 @@ pick_accel() {
 [[ $memory =~ ^[1-9][0-9]*[MG]?$ ]] || usage "VM_MEMORY must be MiB, or end in M or G (like 1G), not '$memory'"
 [[ ${VM_NAME:-} =~ ^[A-Za-z0-9._-]*$ ]] || usage "VM_NAME may hold letters, digits, '.', '_' and '-', not '${VM_NAME:-}'"
 [[ $cpus =~ ^([1-9][0-9]*)?$ ]] || usage "VM_CPUS must be a number, not '$cpus'"
+[[ ${VM_TB_SIZE:-} =~ ^([1-9][0-9]*)?$ ]] || usage "VM_TB_SIZE must be a number of MiB, not '${VM_TB_SIZE:-}'"
 
 install_missing
 command -v "$qemu" >/dev/null ||
