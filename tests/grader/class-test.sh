@@ -52,6 +52,8 @@ expect() {
 	fi
 }
 same() { [ "$1" = "$2" ]; }
+# quietly COMMAND...: runs COMMAND, its output dropped (not expect's).
+quietly() { "$@" >/dev/null; }
 
 # sums DIR: path, mode, size and checksum of everything under DIR.
 sums() {
@@ -181,11 +183,11 @@ for id in alice carol dave mallory; do
 	done
 	# shellcheck disable=SC2016 # jq's variables, not the shell's
 	expect "$id: the Classroom payload decodes to results.json's tests and scores" \
-		jq -e -n --slurpfile p <(base64 -d "$out/$id/classroom.b64") --slurpfile r "$out/$id/results.json" '
+		quietly jq -e -n --slurpfile p <(base64 -d "$out/$id/classroom.b64") --slurpfile r "$out/$id/results.json" '
 		$p[0] as $p | $r[0] as $r | $p.version == 1 and $p.status == "fail" and
 		([$p.tests[].score] | add) == $r.score and
 		[$p.tests[] | [.name, .score, .max_score, .status == "pass", .message]] ==
-		[$r.tests[] | [.name, .score, .max_score, .status == "passed", .output]]' >/dev/null
+		[$r.tests[] | [.name, .score, .max_score, .status == "passed", .output]]'
 done
 expect "mallory's kill(-1) is in her report, and ended nothing of the others'" \
 	grep -q "status 137" "$out/mallory/report.txt"

@@ -55,6 +55,8 @@ expect() {
 same() {
 	[ "$1" = "$2" ]
 }
+# quietly COMMAND...: runs COMMAND, its output dropped (not expect's).
+quietly() { "$@" >/dev/null; }
 
 # sums DIR: a line per file under DIR: path, mode, size, mtime, checksum.
 sums() {
@@ -151,15 +153,15 @@ echo "== The reports, against the table"
 for name in solutions stubs broken; do
 	expect "$name: junit.xml is well-formed" xmllint --noout "$out/$name/junit.xml"
 	json="$out/$name/results.json"
-	expect "$name: results.json is valid JSON" jq -e . "$json" >/dev/null
+	expect "$name: results.json is valid JSON" quietly jq -e . "$json"
 	score=$(tail -n 1 "$tmp/$name.out" | sed -n 's|^Score: \([0-9]*\)/\([0-9]*\)$|\1 \2|p')
 	# shellcheck disable=SC2016 # jq's variables, not the shell's
 	expect "$name: results.json's scores add up to the table's ($score)" \
-		jq -e --arg score "$score" '
+		quietly jq -e --arg score "$score" '
 		([.tests[].score] | add) == .score and
 		"\(.score) \([.tests[].max_score] | add)" == $score and
 		all(.tests[]; (.status == "passed") == (.score == .max_score) and
-			has("name") and has("output"))' "$json" >/dev/null
+			has("name") and has("output"))' "$json"
 	# Exercises that failed: the same in the JUnit XML as in the JSON.
 	from_xml=$({ xmllint --xpath '//testcase[failure]/@classname' \
 		"$out/$name/junit.xml" 2>/dev/null || true; } |
@@ -292,19 +294,19 @@ for name in solutions stubs broken; do
 	[ "$(cat "$tmp/$name.rc")" = 0 ] || want=fail
 	# shellcheck disable=SC2016 # jq's variables, not the shell's
 	expect "$name: classroom.b64 decodes to results.json's tests, scores and a status $want" \
-		jq -e -n --argjson p "$(payload "$name")" --slurpfile r "$out/$name/results.json" --arg want "$want" '
+		quietly jq -e -n --argjson p "$(payload "$name")" --slurpfile r "$out/$name/results.json" --arg want "$want" '
 		$r[0] as $r | $p.version == 1 and $p.status == $want and
 		$p.max_score == ([$r.tests[].max_score] | add) and
 		([$p.tests[].score] | add) == $r.score and
 		[$p.tests[] | [.name, .score, .max_score, .status == "pass", .message]] ==
-		[$r.tests[] | [.name, .score, .max_score, .status == "passed", .output]]' >/dev/null
+		[$r.tests[] | [.name, .score, .max_score, .status == "passed", .output]]'
 done
 rc=0
 "$root/tools/check.sh" -o "$out/bad" -B "$build" "$tmp/empty" >"$tmp/bad.out" 2>&1 || rc=$?
 # shellcheck disable=SC2016 # jq's variables, not the shell's
 expect "check.sh on a folder without exercises: exit 2, and an error payload with the reason (got $rc)" \
-	jq -e -n --argjson p "$(payload bad)" --arg rc "$rc" '$rc == "2" and $p.status == "error" and
-		($p.tests[0].message | test("none of the exercise files")) and $p.max_score > 0' >/dev/null
+	quietly jq -e -n --argjson p "$(payload bad)" --arg rc "$rc" '$rc == "2" and $p.status == "error" and
+		($p.tests[0].message | test("none of the exercise files")) and $p.max_score > 0'
 # The Classroom workflow hands that payload to the reporter, which reads
 # it from the variable named for the grading step's id, upper-cased.
 flow="$root/tools/classroom/classroom.yml"

@@ -26,7 +26,10 @@
 #    machine it ran on (the spare uid, the file system of /usr and /etc, a
 #    /lib32, and so where a long listing of mounts is cut short); and the
 #    grading must have gone through the test VM, the namespaces refused.
-# 3. An empty submission gets a results.json that says, visibly, that it
+# 3. The same solutions in a container that lets namespaces be made
+#    (--privileged, as some graders' are): graded directly, not in the VM,
+#    with the same results.
+# 4. An empty submission gets a results.json that says, visibly, that it
 #    could not be graded.
 # The zip is made for an assignment whose limit is GRADESCOPE_MINUTES (10,
 # Gradescope's default).  Emulated on Gradescope's default of half a CPU,
@@ -57,6 +60,8 @@ expect() {
 	fi
 }
 say() { echo "gradescope [${SECONDS}s]: $*"; }
+# quietly COMMAND...: runs COMMAND, its output dropped (not expect's).
+quietly() { "$@" >/dev/null; }
 
 [ "$(id -u)" -eq 0 ] || { echo "gradescope: run as root: podman builds and runs the container" >&2; exit 2; }
 if ! command -v podman >/dev/null || ! podman image exists "$base"; then
@@ -127,16 +132,21 @@ jq -n --argjson names "$(printf '%s\n' "${refused[@]}" | jq -R . | jq -s .)" \
 caps=(CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP
 	SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE)
 
-# gradescope NAME: grades $tmp/NAME as Gradescope would; its results in
-# $tmp/NAME.results/results.json, its output in $tmp/NAME.log.
+# gradescope NAME [SUBMISSION [PODMAN_OPTION...]]: grades $tmp/SUBMISSION
+# (NAME) as Gradescope would, or with the options given instead of its
+# restrictions; its results in $tmp/NAME.results/results.json, its output
+# in $tmp/NAME.log.
 gradescope() {
-	local start=$SECONDS rc=0
-	mkdir -p "$tmp/$1.results"
+	local start=$SECONDS rc=0 name=$1 submission=${2:-$1}
+	shift $(($# > 1 ? 2 : 1))
+	[ $# -gt 0 ] || set -- --cap-drop=all "${caps[@]/#/--cap-add=}" \
+		--security-opt seccomp="$tmp/seccomp.json"
+	mkdir -p "$tmp/$name.results"
 	podman run --rm --pull=never --network=none --memory=768m --memory-swap=768m \
-		--cpus="${GRADESCOPE_CPUS:-1}" --cap-drop=all "${caps[@]/#/--cap-add=}" \
-		--security-opt seccomp="$tmp/seccomp.json" \
-		-v "$tmp/$1:/autograder/submission:ro" -v "$tmp/$1.results:/autograder/results" \
-		"$image" /autograder/run_autograder >"$tmp/$1.log" 2>&1 || rc=$?
+		--cpus="${GRADESCOPE_CPUS:-1}" "$@" \
+		-v "$tmp/$submission:/autograder/submission:ro" -v "$tmp/$name.results:/autograder/results" \
+		"$image" /autograder/run_autograder >"$tmp/$name.log" 2>&1 || rc=$?
+	set -- "$name"
 	say "$1: run_autograder took $((SECONDS - start)) s (status $rc): $(grep -m1 'done in' "$tmp/$1.log" || tail -n 1 "$tmp/$1.log")"
 }
 # grades FILE: each test's grade in the results.json FILE, without its
@@ -176,20 +186,27 @@ for name in solutions stubs; do
 done
 # shellcheck disable=SC2016 # jq's variables, not the shell's
 expect "solutions: full marks on what was handed in ($(jq -r .score "$tmp/solutions.results/results.json" 2>/dev/null) points)" \
-	jq -e --arg n "$(find "$tmp/solutions" -name '*.c' | wc -l)" '.score > 0 and
+	quietly jq -e --arg n "$(find "$tmp/solutions" -name '*.c' | wc -l)" '.score > 0 and
 		([.tests[] | select(.status == "passed")] | length) == ($n | tonumber) and
 		all(.tests[]; .status == "passed" or (.output | test("there is no ")))' \
-	"$tmp/solutions.results/results.json" >/dev/null
+	"$tmp/solutions.results/results.json"
 expect "stubs: no points, every test visible with its output" \
-	jq -e '.score == 0 and all(.tests[]; .visibility == "visible" and (.output | length) > 0)' \
-	"$tmp/stubs.results/results.json" >/dev/null
+	quietly jq -e '.score == 0 and all(.tests[]; .visibility == "visible" and (.output | length) > 0)' \
+	"$tmp/stubs.results/results.json"
 
-# -- 3. Nothing to grade.
+# -- 3. Where namespaces can be made.
+gradescope direct solutions --privileged
+expect "direct: the namespaces could be made, and it graded without the VM" \
+	grep -q "namespaces can be made here: grading directly" "$tmp/direct.log"
+expect "direct: results.json is the one the VM gave, but what a message says of the machine" \
+	cmp -s <(normal "$tmp/direct.results/results.json" 2>/dev/null) <(normal "$tmp/solutions.results/results.json")
+
+# -- 4. Nothing to grade.
 mkdir -p "$tmp/empty"
 gradescope empty
 expect "an empty submission: a visible message that it could not be graded, and why" \
-	jq -e '.visibility == "visible" and (.output | test("could not be graded.*empty")) and
-		.tests[0].status == "failed"' "$tmp/empty.results/results.json" >/dev/null
+	quietly jq -e '.visibility == "visible" and (.output | test("could not be graded.*empty")) and
+		.tests[0].status == "failed"' "$tmp/empty.results/results.json"
 
 echo "gradescope: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
