@@ -75,8 +75,7 @@ run() {
 	return "$rc"
 }
 
-# The cold class must give solved 29, stubs 0, and half done the first
-# half's points.
+# The cold class must be graded whole, every student of the 40.
 run cold 90 tools/check-all.sh -o "$out" "$subs" || true
 grep -q '^check-all: 40 students: 40 graded' "$tmp/cold.out" ||
 	{ echo "bench: the class was not all graded:"; tail -n 30 "$tmp/cold.out"; status=1; }
