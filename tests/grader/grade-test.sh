@@ -110,7 +110,7 @@ grade() {	# NAME WORK [CHAPTER]: grades into OUT/NAME; status in .rc
 # in_turn: waits for the grading just started where the tests run many
 # times slower than natively (WORKBOOK_TIME_SCALE, set by the test VM
 # under emulation): side by side, each would get a fraction of a slow
-# processor, within the sandbox's own time limits, which do not stretch.
+# processor, more than the scale stretches the limits for.
 in_turn() {
 	[ "${WORKBOOK_TIME_SCALE:-1}" = 1 ] || wait
 }
