@@ -6,7 +6,8 @@
 #
 # Hostname and NIS domain name, the mount table, the network interfaces, the
 # System V IPC objects, and any process the workbook could have left behind:
-# its programs, its sandboxes, or anything running as a sandbox's spare uid.
+# its programs, its sandboxes, the test VM's qemu, or anything running as a
+# sandbox's spare uid.
 set -euo pipefail
 
 echo "hostname $(hostname)"
@@ -17,5 +18,5 @@ ipcs -q | awk '/^0x/ {print "msq", $1}' | sort
 ipcs -m | awk '/^0x/ {print "shm", $1}' | sort
 ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
 ps -e --no-headers -o uid=,comm= |
-	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|mutant-.*)$/ {print "leftover", $0}' |
+	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
 	sort
