@@ -1,7 +1,8 @@
 # The test VM (tools/vm.sh): Debian's Linux 6.1 under qemu, this machine's
 # files shared read-only and the workbook read-write, cgroup v2 alone.
 #   make vm                    a shell in the VM
-#   make vm CMD='make test'    runs a command there instead, and exits with its status
+#   make vm CMD='make test'    runs a command there instead (make names its status;
+#                              tools/vm.sh CMD... exits with it)
 #   make test-vm               the suites that must also pass there
 # VM_TIMEOUT, VM_MEMORY, VM_CPUS and VM_ACCEL are read by tools/vm.sh.
 
