@@ -6,7 +6,7 @@ B       := build
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user rootfs network
+PROGRAMS := skeleton net mount uts ipc pid user rootfs network runtime
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.
@@ -45,6 +45,17 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 
 # Chapter 9 talks netlink through libmnl.
 $(B)/bin/network: LDLIBS += -lmnl
+
+# Chapter 11's runtime is several files, in crun's rooms (STYLE.md): each
+# compiled alone, then linked with jansson (config.json), libcap and
+# libseccomp (chapter 10's powers).
+RUNTIME_PARTS := runtime linux state config cgroup privileges errors
+$(B)/obj/runtime/%.o: chapters/11-runtime/%.c | $(B)/setup.stamp
+	@mkdir -p $(@D) $(B)/dep
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/runtime-$*.d -c -o $@ $<
+$(B)/bin/runtime: $(RUNTIME_PARTS:%=$(B)/obj/runtime/%.o)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ -ljansson -lcap -lseccomp
 
 # The image that chapter 7's programs run their commands in.
 include tools/image.mk
