@@ -406,6 +406,7 @@ static int make_terminal(int rootfd, const struct setup *s)
 			      .msg_control = control, .msg_controllen = sizeof(control) };
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
 	int master, slave, console;
+	char source[64];
 
 	master = openat(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master == -1)
@@ -421,7 +422,8 @@ static int make_terminal(int rootfd, const struct setup *s)
 	console = open_inside(rootfd, "/dev/console", true);
 	if (console == -1)
 		return -1;
-	if (mount(fd_path(slave), fd_path(console), NULL, MS_BIND, NULL) == -1)
+	snprintf(source, sizeof(source), "%s", fd_path(slave));
+	if (mount(source, fd_path(console), NULL, MS_BIND, NULL) == -1)
 		return fail("mount the terminal on /dev/console");
 	close(console);
 	cmsg->cmsg_level = SOL_SOCKET;
