@@ -17,7 +17,7 @@ build=${1:?usage: tests/chapters/run.sh BUILD_DIR}
 "$(dirname "$0")/../../tools/doctor.sh" --quiet || exit 2
 tests="$build/tests"
 bin="$build/bin"
-chapters=(net mount uts ipc pid user rootfs network)
+chapters=(net mount uts ipc pid user rootfs network privileges)
 programs=(skeleton "${chapters[@]}")
 
 tap=$(mktemp -d)
@@ -97,6 +97,10 @@ rootfs-shared rootfs rootfs::mounts_stay_inside
 network-left-behind network network::pair_removed_after
 network-child-down network network::child_end_up_with_its_address
 network-wrong-end network network::child_end_up_with_its_address network::host_end_up_with_its_address
+privileges-filter-first privileges privileges::no_new_privs_before_the_filter
+privileges-whole-bounding privileges privileges::bounding_set_is_the_default
+privileges-allows-unshare privileges privileges::refused_calls_fail_with_eperm
+privileges-clone3-eperm privileges privileges::clone3_falls_back_to_clone
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed"

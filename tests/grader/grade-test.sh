@@ -228,6 +228,15 @@ rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(re
 rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
 bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
 bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
+no_admin-bounding-kept|10-privileges/no_admin.c|only_sys_admin_is_gone|/cap_drop_bound(admin) == -1/,+1d
+no_admin-wrong-cap|10-privileges/no_admin.c|mount_refused_inside|s/cap_from_name("cap_sys_admin", &admin)/cap_from_name("cap_sys_time", \&admin)/
+deny-first-only|10-privileges/deny.c|named_calls_fail_with_eperm|s/name = strtok_r(NULL, ",", &save)) {/name = NULL) {/
+deny-unknown-ignored|10-privileges/deny.c|unknown_call_refused|/^static int deny_calls/,/^}/s/if (nr == __NR_SCMP_ERROR) {/if (nr == __NR_SCMP_ERROR) { continue;/
+deny-replaces-filter|10-privileges/deny.c|chapter_filter_kept|s/!failed && i < LENGTH(refused)/!failed \&\& ndenied == 0 \&\& i < LENGTH(refused)/
+as_user-keeps-defaults|10-privileges/as_user.c|every_capability_gone|s/!as_user && i < LENGTH(default_caps)/i < LENGTH(default_caps)/
+as_user-no-nnp|10-privileges/as_user.c|setuid_binary_grants_nothing|/prctl(PR_SET_NO_NEW_PRIVS, 1/,+1d
+as_user-gid-ignored|10-privileges/as_user.c|ids_are_the_user|s/as_user ? user_gid : 0/0/
+as_user-lax|10-privileges/as_user.c|bad_user_refused|s/if (!good || \*end != '\\0' || errno/if (!good || errno/
 MUTANTS
 )
 # Mutants of different files share a grading, in rounds: round N holds

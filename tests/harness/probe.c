@@ -38,6 +38,12 @@
  *                        exited, which ends at once; then wait up to 1 s for
  *                        whoever adopted it to reap it ("done orphan PID")
  *   --crash              die of SIGSEGV
+ *   --creds              print its credentials, as its system calls report
+ *                        them: ids, groups, capability sets, no_new_privs
+ *                        and seccomp mode ("cred FIELD VALUE", powers.h)
+ *   --try CALL           try the system call CALL in a child, with harmless
+ *                        arguments, and print "try CALL ok", "try CALL
+ *                        ERRNO" or "try CALL killed SIG" (powers.h)
  *   --hold               before exiting, wait for end of file on stdin, so
  *                        that the observer can look at it while it runs
  *
@@ -69,6 +75,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "powers.h"
 #include "report.h"
 #include "talk.h"
 
@@ -382,6 +389,8 @@ int main(int argc, char *argv[])
 		{ "make-mq", required_argument, NULL, 'M' },
 		{ "orphan", no_argument, NULL, 'o' },
 		{ "crash", no_argument, NULL, 'c' },
+		{ "creds", no_argument, NULL, 'P' },
+		{ "try", required_argument, NULL, 'T' },
 		{ "hold", no_argument, NULL, 'w' },
 		{ 0 },
 	};
@@ -458,6 +467,14 @@ int main(int argc, char *argv[])
 			/* PID 1 of a namespace ignores even SIGSEGV when it is
 			 * sent; a real fault cannot be ignored. */
 			*(volatile int *)NULL = 0;
+			break;
+		case 'P':
+			powers_report_own(stdout);
+			break;
+		case 'T':
+			errno = EINVAL;	/* no call of that name to try */
+			if (powers_try(stdout, optarg) == -1)
+				failed |= outcome(-1, "try", optarg);
 			break;
 		case 'w':
 			hold = 1;

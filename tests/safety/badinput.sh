@@ -22,7 +22,7 @@ passed=0
 failed=0
 
 echo "== Bad input, against every worked program"
-for name in skeleton net mount uts ipc pid user rootfs network; do
+for name in skeleton net mount uts ipc pid user rootfs network privileges; do
 	echo "-- $name"
 	PROGRAM="$build/bin/$name" "$suite" --tap="$tap/$name.tap" || true
 	ok=$(grep -c '^ok ' "$tap/$name.tap" || true)
@@ -54,6 +54,7 @@ rootfs-vague/rootfs root_unreadable
 rootfs-no-proc/rootfs image_without_proc
 rootfs-status/rootfs command_missing_from_image
 network-onward/network step_after_clone_refused
+privileges-any-cap/privileges unknown_capability_refused
 MUTANTS
 
 echo "badinput: $passed passed, $failed failed"

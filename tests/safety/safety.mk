@@ -20,7 +20,7 @@ TEST_STEPS += test-badinput
 BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	skeleton-127/skeleton rootfs-onward/rootfs rootfs-into-file/rootfs \
 	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs \
-	network-onward/network
+	network-onward/network privileges-any-cap/privileges
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
 	tests/safety/badinput.sh $(B)
@@ -67,6 +67,11 @@ $(T)/badinput/network-onward/network.c: chapters/09-network/network.c
 	@mkdir -p $(@D)
 	sed 's/failed = wire(nl, netns, &made);/failed = wire(nl, netns, \&made) \&\& 0;/' $< > $@
 $(T)/badinput/network-%: LDLIBS += -lmnl
+# privileges-any-cap: runs the command although --keep named no capability.
+$(T)/badinput/privileges-any-cap/privileges.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed 's/if (keep_cap(name) == -1) {/if (keep_cap(name) == -1 \&\& 0) {/' $< > $@
+$(T)/badinput/privileges-%: LDLIBS += -lcap -lseccomp
 
 $(T)/badinput/%: $(T)/badinput/%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

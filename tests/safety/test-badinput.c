@@ -10,6 +10,8 @@
  * exist; the over-long hostname belongs to the uts exercise (ex-uts.c).
  * Chapter 7's program runs its command in an image: every sandbox holds one
  * where it looks by default, and it is given roots that cannot serve.
+ * Chapter 10's program keeps the capabilities --keep names: it is given
+ * one that does not exist.
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
@@ -28,16 +30,19 @@ static const struct program {
 	bool mounts_proc;	/* a fresh proc on /proc */
 	bool takes_root;	/* --root DIR, an image to run the command in */
 	bool wires_host;	/* a veth pair in the namespace it starts in */
+	bool keeps_caps;	/* --keep CAP,...: capabilities to keep */
+	bool maps_root;		/* a user namespace whose root is the caller */
 } programs[] = {
-	{ "skeleton", false, false, false, false, false },
-	{ "net", true, false, false, false, false },
-	{ "mount", true, true, false, false, false },
-	{ "uts", true, false, false, false, false },
-	{ "ipc", true, false, false, false, false },
-	{ "pid", true, false, true, false, false },
-	{ "user", false, false, false, false, false },
-	{ "rootfs", true, false, true, true, false },
-	{ "network", true, false, false, false, true },
+	{ "skeleton", false, false, false, false, false, false, false },
+	{ "net", true, false, false, false, false, false, false },
+	{ "mount", true, true, false, false, false, false, false },
+	{ "uts", true, false, false, false, false, false, false },
+	{ "ipc", true, false, false, false, false, false, false },
+	{ "pid", true, false, true, false, false, false, false },
+	{ "user", false, false, false, false, false, false, false },
+	{ "rootfs", true, false, true, true, false, false, false },
+	{ "network", true, false, false, false, true, false, false },
+	{ "privileges", false, false, true, true, false, true, true },
 };
 
 static struct run r;
@@ -240,13 +245,19 @@ Test(badinput, root_is_a_file)
 					       NULL });
 }
 
-/* As for a plain user given a folder of root's: the program may not enter. */
+/* As for a plain user given a folder of root's: the program may not enter.
+ * A program that makes a user namespace holds every capability there over
+ * the files of the ids it maps, and the folder here is the caller's (the
+ * sandbox has no other uid): it enters, and fails on the empty folder. */
 Test(badinput, root_unreadable)
 {
+	bool own_userns = under_test()->maps_root;
+
 	expect_bad_root((const char *const[]){ "--unreadable", "/image/locked",
 					       NULL },
 			"/image/locked", "with a --root it may not enter",
-			(const char *const[]){ "/image/locked",
+			(const char *const[]){ "/image/locked", own_userns ?
+					       "No such file or directory" :
 					       "Permission denied", NULL });
 }
 
@@ -277,4 +288,22 @@ Test(badinput, command_missing_from_image)
 						    "No such file or directory",
 						    NULL });
 	expect_no_mount_left("with a command the image does not hold");
+}
+
+/* A name libcap does not know is a usage error, found before anything is
+ * made; a program without --keep refuses the option itself. */
+Test(badinput, unknown_capability_refused)
+{
+	run_with(NULL, (const char *const[]){ "--keep", "CAP_NO_SUCH", "@probe",
+					      NULL });
+	if (!under_test()->keeps_caps) {
+		cr_expect(r.exit_code == 2 && !r.probed,
+			  "with an unknown option, --keep, %s exited %d and "
+			  "said:\n%s\nexpected a usage error, status 2. " SEE,
+			  under_test()->name, r.exit_code, r.err);
+		return;
+	}
+	expect_clean_failure(2, "with --keep CAP_NO_SUCH",
+			     (const char *const[]){ "CAP_NO_SUCH",
+						    "no such capability", NULL });
 }
