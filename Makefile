@@ -26,6 +26,7 @@ help:
 	@echo "make lab        open a shell in the lab container"
 	@echo "make doctor     say what this machine lacks, and how to fix it"
 	@echo "make bench      print the workbook's speed figures"
+	@echo "make test-podman  podman drives chapter 11's runtime (root)"
 	@echo "make clean      remove $(B)/"
 
 # Installs missing packages when root; otherwise says what to run.
@@ -58,6 +59,12 @@ $(B)/obj/runtime/%.o: chapters/11-runtime/%.c | $(B)/setup.stamp
 $(B)/bin/runtime: $(RUNTIME_PARTS:%=$(B)/obj/runtime/%.o)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ -ljansson -lcap -lseccomp
+
+# Podman drives the runtime, as root, on the machine itself; the script
+# installs podman, runc, conmon and tmux when they are missing.
+test-podman: $(B)/bin/runtime $(B)/image/busybox.tar
+	tests/podman/run.sh $(B)
+.PHONY: test-podman
 
 # The image that chapter 7's programs run their commands in.
 include tools/image.mk
