@@ -21,7 +21,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-programs=(skeleton net mount uts ipc pid user rootfs network privileges)
+programs=(skeleton net mount uts ipc pid user rootfs network privileges runtime)
 
 args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab
@@ -44,11 +44,14 @@ done
 # the workbook where it lives.
 args+=(--dir /workbook/build/bin --chdir /workbook)
 for name in "${programs[@]}"; do
-	if [ ! -x "$bin/$name" ]; then
-		echo "sandbox: no $bin/$name: run \`make\` first" >&2
+	src="$bin/$name"
+	# SANDBOX_RUNTIME: another runtime in its place (tests/chapters/runtime.sh).
+	[ "$name" != runtime ] || src=${SANDBOX_RUNTIME:-$src}
+	if [ ! -x "$src" ]; then
+		echo "sandbox: no $src: run \`make\` first" >&2
 		exit 125
 	fi
-	exec {fd}<"$bin/$name"
+	exec {fd}<"$src"
 	args+=(--perms 0755 --file "$fd" "/workbook/build/bin/$name")
 done
 # The image goes in as its tarball, unpacked by the set-up below.

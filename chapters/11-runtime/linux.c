@@ -517,6 +517,20 @@ static int set_rlimits(const json_t *process)
 	return 0;
 }
 
+/* Returns true if /proc/self/setgroups says "deny". */
+static bool setgroups_denied(void)
+{
+	char word[8] = "";
+	FILE *f = fopen("/proc/self/setgroups", "re");
+
+	if (f != NULL) {
+		if (fgets(word, sizeof(word), f) == NULL)
+			word[0] = '\0';
+		fclose(f);
+	}
+	return strncmp(word, "deny", 4) == 0;
+}
+
 /* Becomes process.user: its groups, gid, uid and umask, keeping the
  * capabilities across the change for privileges_set() to set. */
 static int set_user(const json_t *process)
@@ -529,7 +543,9 @@ static int set_user(const json_t *process)
 	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
 		if (n < sizeof(groups) / sizeof(groups[0]))
 			groups[n++] = (gid_t)json_integer_value(g);
-	if (setgroups(n, groups) == -1)
+	/* In a user namespace whose setgroups is "deny" (chapter 6), the
+	 * groups cannot change: that is no error when none are asked for. */
+	if (setgroups(n, groups) == -1 && !(errno == EPERM && n == 0 && setgroups_denied()))
 		return fail("setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
 		return fail("prctl PR_SET_KEEPCAPS");
