@@ -12,7 +12,7 @@
 # the image and its tarball at /workbook/build/image (from the tarball), and
 # the escape of the tests at /workbook/build/tests/escape, and the script
 # starts in /workbook, so `build/bin/net ip a` works as in a clone of the
-# workbook.  Before the script, the sandbox is made to look like
+# workbook (chapters/11-runtime/config.json too).  Before the script, the sandbox is made to look like
 # a small host: hostname "lab", an interface pair eth0/veth0 with an address,
 # and "/" shared, the way systemd boots a machine.
 #
@@ -29,7 +29,7 @@ args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	--setenv HOME /root --setenv LC_ALL C --setenv TERM dumb
 	--ro-bind /usr /usr --ro-bind /etc /etc
-	--proc /proc --dev /dev --tmpfs /tmp --ro-bind /sys /sys --dir /root)
+	--proc /proc --dev /dev --tmpfs /tmp --tmpfs /run --ro-bind /sys /sys --dir /root)
 
 # /bin, /lib and their kin: a symlink into /usr (merged /usr) or a bind.
 for top_dir in /bin /sbin /lib /lib32 /lib64 /libx32; do
@@ -54,6 +54,9 @@ for name in "${programs[@]}"; do
 	exec {fd}<"$src"
 	args+=(--perms 0755 --file "$fd" "/workbook/build/bin/$name")
 done
+# Chapter 11's example bundle configuration, where its page copies it from.
+exec {fd}<"$top/chapters/11-runtime/config.json"
+args+=(--dir /workbook/chapters/11-runtime --file "$fd" /workbook/chapters/11-runtime/config.json)
 # The image goes in as its tarball, unpacked by the set-up below.
 for file in image/busybox.tar tests/escape; do
 	if [ ! -f "$top/build/$file" ]; then
