@@ -390,7 +390,7 @@ static pid_t spawn(struct container *c, int *sync)
 /* Writes text to path, whole or not at all; returns 0 or -1 (said). */
 static int write_file(const char *path, const char *text)
 {
-	char tmp[PATH_MAX + 8];
+	char tmp[2 * PATH_MAX];
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);

@@ -163,7 +163,7 @@ Test(split, pid_file_names_a_child_of_the_caller)
 	pid = oci("pidfile");
 	cr_expect(said("create exit", "0") && strspn(pid, "0123456789") == strlen(pid) &&
 		  said("parent", "self"),
-		  "create exited %s; the pid file held %s and that process's parent "
+		  "create exited %s; the pid file: %s; that process's parent "
 		  "was %s. Expected 0, the pid alone (no newline: conmon reads it "
 		  "with atoi()), and its parent the caller of create, a subreaper, "
 		  "with no helper between. " SEE_SPLIT, oci("create exit"), pid,
