@@ -7,7 +7,7 @@
 # runtime, BUILD_DIR/bin/runtime, is the trusted program it drives (a
 # student's runtime is never run this way).  Imports chapter 7's image
 # (BUILD_DIR/image/busybox.tar) under a name of its own, then checks what
-# tests/podman/README.md lists: run --rm, the exit status, -t in tmux, -d,
+# chapter 11 promises: run --rm, the exit status, -t in tmux, -d,
 # ps, stop, kill -s and rm -f as with runc, and the options --hostname,
 # --read-only, --memory, --pids-limit, --user, --cap-drop, --network=none
 # and the default network, joined by path.  Then the book's transcripts of
