@@ -90,6 +90,8 @@ run=(bwrap --args "$argfd" bash)
 if [ "$(id -u)" -eq 0 ] && [ "$(awk '{ print $1, $2, $3 }' /proc/self/uid_map 2>/dev/null ||
 	echo 0 0 4294967295)" = "0 0 4294967295" ]; then
 	spare=$((300000 + $$ % 100000))
-	run=(setpriv "--reuid=$spare" "--regid=$spare" --clear-groups -- "${run[@]}")
+	# Its group as its one supplementary group, the way a plain user has
+	# their own: mapped to gid 0 inside, `id` shows groups=0(root) either way.
+	run=(setpriv "--reuid=$spare" "--regid=$spare" "--groups=$spare" -- "${run[@]}")
 fi
 exec "${run[@]}" < <(printf '%s\n' "$setup"; cat)
