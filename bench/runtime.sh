@@ -79,6 +79,11 @@ race() {
 A=("$runc" --root "$tmp/runc" run --bundle "$tmp" bench-runc)
 B=("$runtime" --root "$tmp/ours" run --bundle "$tmp" bench-ours)
 race "runc run (true)" "runtime run (true, goal: at most 0.50x)" "$runs"
+# run removes the cgroup it made for the bundle's resources, as delete does.
+if [ -n "$(find /sys/fs/cgroup -maxdepth 3 -name '*bench-ours*' -print -quit)" ]; then
+	echo "bench/runtime.sh: runtime run left its cgroup under /sys/fs/cgroup" >&2
+	exit 1
+fi
 
 if ! command -v podman >/dev/null; then
 	echo "skipped: podman run with each: no podman (make test-podman installs it)"

@@ -236,8 +236,9 @@ static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
 	return 0;
 }
 
-/* Returns the cgroup path to use: linux.cgroupsPath, or /NAME/ID when
- * there is none but there are limits; NULL for no cgroup at all. */
+/* Returns the cgroup path to use: linux.cgroupsPath, or /NAME-ID when
+ * there is none but there are limits (one folder, which delete removes
+ * whole); NULL for no cgroup at all. */
 static const char *cgroup_path(const json_t *lx, const char *id, char *buf, size_t size)
 {
 	const char *path = cfg_str(lx, "cgroupsPath");
@@ -245,7 +246,7 @@ static const char *cgroup_path(const json_t *lx, const char *id, char *buf, size
 	if (path == NULL && cfg_get(lx, "resources") == NULL)
 		return NULL;
 	if (path == NULL)
-		snprintf(buf, size, "/%s/%s", program_invocation_short_name, id);
+		snprintf(buf, size, "/%s-%s", program_invocation_short_name, id);
 	else
 		snprintf(buf, size, "%s%s", path[0] == '/' ? "" : "/", path);
 	return buf;

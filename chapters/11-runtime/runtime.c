@@ -163,7 +163,8 @@ static int make_container(struct container *c, const struct create_options *o,
 	debug("created %s: pid %d", id, pid);
 	if (s.console_fd != -1)
 		close(s.console_fd);
-	json_decref(dirs);
+	/* What remove_container() needs, as state_load() would give it. */
+	c->state = json_pack("{s:o}", "cgroups", dirs);
 	json_decref(s.config);
 	return sync;
 undo:
