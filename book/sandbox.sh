@@ -12,7 +12,7 @@
 # the image and its tarball at /workbook/build/image (from the tarball), and
 # the escape of the tests at /workbook/build/tests/escape, and the script
 # starts in /workbook, so `build/bin/net ip a` works as in a clone of the
-# workbook.  Before the script, the sandbox is made to look like
+# workbook (chapters/11-runtime/config.json too).  Before the script, the sandbox is made to look like
 # a small host: hostname "lab", an interface pair eth0/veth0 with an address,
 # and "/" shared, the way systemd boots a machine.
 #
@@ -21,7 +21,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-programs=(skeleton net mount uts ipc pid user rootfs network privileges)
+programs=(skeleton net mount uts ipc pid user rootfs network privileges runtime)
 
 args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab
@@ -29,7 +29,7 @@ args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--setenv PATH /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	--setenv HOME /root --setenv LC_ALL C --setenv TERM dumb
 	--ro-bind /usr /usr --ro-bind /etc /etc
-	--proc /proc --dev /dev --tmpfs /tmp --ro-bind /sys /sys --dir /root)
+	--proc /proc --dev /dev --tmpfs /tmp --tmpfs /run --ro-bind /sys /sys --dir /root)
 
 # /bin, /lib and their kin: a symlink into /usr (merged /usr) or a bind.
 for top_dir in /bin /sbin /lib /lib32 /lib64 /libx32; do
@@ -44,13 +44,19 @@ done
 # the workbook where it lives.
 args+=(--dir /workbook/build/bin --chdir /workbook)
 for name in "${programs[@]}"; do
-	if [ ! -x "$bin/$name" ]; then
-		echo "sandbox: no $bin/$name: run \`make\` first" >&2
+	src="$bin/$name"
+	# SANDBOX_RUNTIME: another runtime in its place (tests/chapters/runtime.sh).
+	[ "$name" != runtime ] || src=${SANDBOX_RUNTIME:-$src}
+	if [ ! -x "$src" ]; then
+		echo "sandbox: no $src: run \`make\` first" >&2
 		exit 125
 	fi
-	exec {fd}<"$bin/$name"
+	exec {fd}<"$src"
 	args+=(--perms 0755 --file "$fd" "/workbook/build/bin/$name")
 done
+# Chapter 11's example bundle configuration, where its page copies it from.
+exec {fd}<"$top/chapters/11-runtime/config.json"
+args+=(--dir /workbook/chapters/11-runtime --file "$fd" /workbook/chapters/11-runtime/config.json)
 # The image goes in as its tarball, unpacked by the set-up below.
 for file in image/busybox.tar tests/escape; do
 	if [ ! -f "$top/build/$file" ]; then

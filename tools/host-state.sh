@@ -18,5 +18,5 @@ ipcs -q | awk '/^0x/ {print "msq", $1}' | sort
 ipcs -m | awk '/^0x/ {print "shm", $1}' | sort
 ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
 ps -e --no-headers -o uid=,comm= |
-	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
+	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|runtime|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
 	sort

@@ -96,5 +96,30 @@ $(T)/mutant-privileges-clone3-eperm.c: chapters/10-privileges/privileges.c
 	sed 's/SCMP_ACT_ERRNO(ENOSYS)/SCMP_ACT_ERRNO(EPERM)/' $< > $@
 $(T)/mutant-privileges-%: LDLIBS += -lcap -lseccomp
 
+# Chapter 11's four ways to break the runtime's lifecycle: the program run
+# at create, without waiting on the exec fifo for start; a failed create
+# that leaves its state; a pid taken for the container's without its start
+# time, so that a reused pid looks running; a running container deleted
+# without --force.  The runtime is several files: a mutant is one of them
+# changed (PART), linked with the others.
+RUNTIME_MUTANTS := no-wait no-undo pid-reuse delete-running
+test-programs: $(RUNTIME_MUTANTS:%=$(T)/mutant-runtime-%)
+PART_no-wait := linux
+SED_no-wait := s/if (fifo != -1 \&\& (read(fifo/if (fifo != -1 \&\& 0 \&\& (read(fifo/
+PART_no-undo := runtime
+SED_no-undo := /^\t\tstate_remove(c);$$/d
+PART_pid-reuse := state
+SED_pid-reuse := s/ || process_start_time(c->pid) != c->start_time)/)/
+PART_delete-running := runtime
+SED_delete-running := s/if (s != STOPPED \&\& !force) {/if (s != STOPPED \&\& !force \&\& 0) {/
+RUNTIME_OBJS := $(RUNTIME_PARTS:%=$(B)/obj/runtime/%.o)
+$(foreach m,$(RUNTIME_MUTANTS),$(eval $(T)/mutant-runtime-$(m).c: chapters/11-runtime/$(PART_$(m)).c))
+$(T)/mutant-runtime-%.c:
+	@mkdir -p $(@D)
+	sed '$(SED_$*)' $< > $@
+$(T)/mutant-runtime-%: $(T)/mutant-runtime-%.c $(RUNTIME_OBJS)
+	$(CC) $(CFLAGS) -Ichapters/11-runtime -o $@ $< \
+		$(filter-out $(B)/obj/runtime/$(PART_$*).o,$(RUNTIME_OBJS)) -ljansson -lcap -lseccomp
+
 $(T)/mutant-%: $(T)/mutant-%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

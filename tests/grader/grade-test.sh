@@ -244,6 +244,10 @@ as_user-keeps-defaults|10-privileges/as_user.c|every_capability_gone|s/!as_user 
 as_user-no-nnp|10-privileges/as_user.c|setuid_binary_grants_nothing|/prctl(PR_SET_NO_NEW_PRIVS, 1/,+1d
 as_user-gid-ignored|10-privileges/as_user.c|ids_are_the_user|s/as_user ? user_gid : 0/0/
 as_user-lax|10-privileges/as_user.c|bad_user_refused|s/if (!good || \*end != '\\0' || errno/if (!good || errno/
+lifecycle-no-start-time|11-runtime/lifecycle.c|state_tells_created_running_stopped|s/ || start_time(s->pid) != s->start)/)/
+split-no-wait|11-runtime/split.c|create_leaves_the_process_waiting|s/if (fifo != -1 && (read(fifo/if (fifo != -1 \&\& 0 \&\& (read(fifo/
+mounts-no-remount|11-runtime/mounts.c|bind_read_only|s/if ((f & MS_BIND) && (f & MS_RDONLY) &&/if (0 \&\&/
+console-no-ctty|11-runtime/console.c|slave_is_the_controlling_terminal|s/setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1/setsid() == -1/
 MUTANTS
 )
 # Mutants of different files share a grading, in rounds: round N holds

@@ -177,6 +177,7 @@ libraries() {
 	case $1 in
 	09-network) echo -lmnl ;;
 	10-privileges) echo -lcap -lseccomp ;;
+	11-runtime) echo -ljansson ;;
 	esac
 }
 

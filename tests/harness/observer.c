@@ -91,6 +91,11 @@
  *               veth pair, up, lan0 with 192.0.2.1/24 and 2001:db8::1/64,
  *               lan1 with 192.0.2.2/24, no link-local addresses; and a
  *               bridge lan-br, down (scene.h)
+ *   --driver    the program's first argument (a tool, /box/NAME) is
+ *               run in its place, with the program's path as its own
+ *               first argument: `--driver -- PROGRAM TOOL ARG...` runs
+ *               `TOOL PROGRAM ARG...` (chapter 11's tool oci drives a
+ *               runtime as conmon does)
  *   --early-signal TERM|INT     before the run, start the program a few
  *               times with the probe holding, and send it the signal while
  *               its command is held at the door of execve(2); "early SIG
@@ -665,12 +670,13 @@ int main(int argc, char *argv[])
 		{ "serve", required_argument, NULL, 's' },
 		{ "reach", required_argument, NULL, 'a' },
 		{ "lan", no_argument, NULL, 'w' },
+		{ "driver", no_argument, NULL, 'Z' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
 				"veth", "peer", "name", "veth-peer", NULL };
 	char *bridge[] = { "ip", "link", "add", NULL, "type", "bridge", NULL };
-	int want_veth = 0, want_msgq = 0, want_rshared = 0, opt;
+	int want_veth = 0, want_msgq = 0, want_rshared = 0, driver = 0, opt;
 	int from_stdout;
 	struct watch w;
 	pid_t pid;
@@ -719,11 +725,20 @@ int main(int argc, char *argv[])
 		case 's': extra.serve = atoi(optarg); break;
 		case 'a': extra.reach = optarg; break;
 		case 'w': extra.lan = 1; break;
+		case 'Z':	/* the tool first, then the program it drives */
+			driver = 1;
+			break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
 	if (optind == argc)
 		die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
+	if (driver && optind + 1 < argc) {
+		char *program = argv[optind];
+
+		argv[optind] = argv[optind + 1];
+		argv[optind + 1] = program;
+	}
 
 	for (int i = optind; i < argc; i++)
 		probe_holds |= strcmp(argv[i], "--hold") == 0;
