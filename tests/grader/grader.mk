@@ -8,7 +8,7 @@
 EX_CHAPTERS := net mount uts ipc pid user rootfs network
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 
-$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
+$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o $(T)/cgbox.o
 	$(CC) -o $@ $^ -lcriterion
 
 .PHONY: check watch grade-harness test-grader
