@@ -67,6 +67,11 @@
  *   --slow-ip MS        wrap ip(8): log every call, and make `ip link add`
  *               wait MS ms first; "== during" holds the log as it was when
  *               the probe reported, "== after" all of it (scene.h)
+ *   --trace-cgroup      as --trace-open, for the files that move a process
+ *               into a cgroup or limit one (cgroup.procs, memory.max, the
+ *               other limits, their v1 twins), with every execve(2) in the
+ *               same log, "exec PID PATH", in order; the first limit
+ *               written waits 500 ms (scene.h)
  *   --trace-open        watch which files the program and all it starts
  *               open: "open PID PATH read|write" in "== during" (so far)
  *               and "== after" (all), for each whose name ends in
@@ -112,7 +117,8 @@
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
- * and "file PATH present|absent".  With a cgroup (--cgroup), "== before"
+ * and "file PATH present|absent", then "peakrss KIB", the largest resident
+ * size of any process the program started.  With a cgroup (--cgroup), "== before"
  * and "== after" start with the layout and every folder of the sandbox's
  * cgroup ("cglayout", "cgroup"), "== during" holds the probe's folders and
  * their files ("probecg", "cgfile"), and "== after" says whether the
@@ -665,6 +671,7 @@ int main(int argc, char *argv[])
 		{ "slow-ip", required_argument, NULL, 'i' },
 		{ "hold-netns", no_argument, NULL, 'H' },
 		{ "trace-open", no_argument, NULL, 'T' },
+		{ "trace-cgroup", no_argument, NULL, 'G' },
 		{ "early-signal", required_argument, NULL, 'e' },
 		{ "serve", required_argument, NULL, 's' },
 		{ "reach", required_argument, NULL, 'a' },
@@ -719,6 +726,10 @@ int main(int argc, char *argv[])
 		case 'i': extra.slow_ip = atol(optarg); break;
 		case 'H': extra.hold_netns = 1; break;
 		case 'T': extra.trace_open = 1; break;
+		case 'G':
+			extra.trace_open = 1;
+			scene_trace_cgroups();
+			break;
 		case 'e':
 			extra.early = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
 			break;
@@ -802,6 +813,7 @@ int main(int argc, char *argv[])
 	report_ports(stdout);
 	report_extra();
 	printf("program %d\n", w.pid);
+	printf("peakrss %ld\n", watch_peak_rss_kib());
 	scene_report_ip(stdout);
 	scene_report_opens(stdout);
 	if (extra.netns_fd != -1)

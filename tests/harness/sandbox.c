@@ -859,3 +859,26 @@ const char *run_task(const struct run *r, const char *comm)
 	}
 	return NULL;
 }
+
+const char *run_cgfile(const struct run *r, const char *file)
+{
+	size_t k = strlen(file);
+	const char *v;
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		if ((v = value_of(r, i, "during", "cgfile")) == NULL)
+			continue;
+		v = strchr(v, ' ');	/* past the hierarchy's name */
+		if (v != NULL && strncmp(v + 1, file, k) == 0 && v[1 + k] == ' ')
+			return v + 2 + k;
+	}
+	return NULL;
+}
+
+bool run_cgroups_unchanged(const struct run *r)
+{
+	return run_count(r, "before", "cglayout") == 1 &&
+	       run_count(r, "after", "cglayout") == 1 &&
+	       strcmp(run_list(r, "before", "cgroup"),
+		      run_list(r, "after", "cgroup")) == 0;
+}

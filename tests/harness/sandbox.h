@@ -115,6 +115,15 @@ const char *run_list(const struct run *r, const char *section, const char *key);
 int run_count_mounts_named(const struct run *r, const char *section,
 			   const char *key, const char *const names[]);
 
+/* Returns the value of the probe's cgroup file file ("memory.max") as the
+ * observer read it while the probe held ("cgfile NAME FILE VALUE" in
+ * "== during"), or NULL. */
+const char *run_cgfile(const struct run *r, const char *file);
+
+/* Returns true if the sandbox's cgroup folders were the same once the
+ * program had ended ("== after") as before it ran. */
+bool run_cgroups_unchanged(const struct run *r);
+
 /* Returns the outer pid of the first "during" task named comm, or NULL. */
 const char *run_task(const struct run *r, const char *comm);
 

@@ -30,6 +30,7 @@
 #define IP_REAL "/box/ip-real"
 #define IP_WRAPPER "/box/ip-slow"
 #define OPEN_LOG "/box/open.log"
+#define LIMIT_DELAY_MS 500	/* scene_trace_cgroups(): the first limit's wait */
 
 /* Loads a seccomp filter under which each of calls (NULL-terminated) gets
  * action, and returns it; a name this machine does not know is an error,
@@ -108,14 +109,30 @@ static int receive_fd(int sock)
 	return fd;
 }
 
+/* What the tracer watches: the id maps (--trace-open), or the files that
+ * move a process into a cgroup or limit one, and every execve (cgroup). */
+static bool trace_cgroups;
+
+void scene_trace_cgroups(void)
+{
+	trace_cgroups = true;
+}
+
 /* Returns true if path ends in one of the names the tracer logs. */
 static bool watched(const char *path)
 {
-	static const char *const names[] = { "/uid_map", "/gid_map",
-					      "/setgroups" };
+	static const char *const maps[] = { "/uid_map", "/gid_map", "/setgroups",
+					     NULL };
+	static const char *const cgroups[] = {
+		"/cgroup.procs", "/cgroup.subtree_control", "/memory.max",
+		"/memory.swap.max", "/memory.limit_in_bytes",
+		"/memory.memsw.limit_in_bytes", "/pids.max", "/cpu.max",
+		"/cpu.cfs_quota_us", "/cpu.cfs_period_us", NULL,
+	};
+	const char *const *names = trace_cgroups ? cgroups : maps;
 	size_t n = strlen(path);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; names[i] != NULL; i++) {
 		size_t k = strlen(names[i]);
 
 		if (n >= k && strcmp(path + n - k, names[i]) == 0)
@@ -124,11 +141,40 @@ static bool watched(const char *path)
 	return false;
 }
 
+/* Reads the path that the execve(2) or execveat(2) of req names; returns
+ * it in path, or "" if it cannot be read. */
+static void exec_path(const struct seccomp_notif *req, char *path, size_t size)
+{
+	char mem[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(mem, sizeof(mem), "/proc/%d/mem", req->pid);
+	fd = open(mem, O_RDONLY | O_CLOEXEC);
+	if (fd != -1) {
+		n = pread(fd, path, size - 1, (off_t)req->data.args[
+			  req->data.nr == SYS_execveat ? 1 : 0]);
+		close(fd);
+	}
+	path[n > 0 ? n : 0] = '\0';
+}
+
+/* Lets the call of req go on unchanged. */
+static void go_on(int notify, const struct seccomp_notif *req,
+		  struct seccomp_notif_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	seccomp_notify_respond(notify, resp);	/* ENOENT: it died meanwhile */
+}
+
 /* The tracer's loop: for each open the filter reports, reads the path from
  * the caller's memory, logs it if it is watched, and lets the call go on.
  * Returns when no process uses the filter any more. */
 static void trace(int notify, FILE *log)
 {
+	bool delayed = false;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	char path[PATH_MAX], mem[64];
@@ -147,6 +193,13 @@ static void trace(int notify, FILE *log)
 		if (seccomp_notify_receive(notify, req) != 0)
 			continue;	/* the caller died meanwhile */
 		nr = req->data.nr;
+		if (nr == SYS_execve || nr == SYS_execveat) {
+			exec_path(req, path, sizeof(path));
+			fprintf(log, "exec %d %s\n", req->pid, path);
+			fflush(log);
+			go_on(notify, req, resp);
+			continue;
+		}
 		snprintf(mem, sizeof(mem), "/proc/%d/mem", req->pid);
 		fd = open(mem, O_RDONLY | O_CLOEXEC);
 		/* open(path, flags), openat(dir, path, flags), and
@@ -168,10 +221,19 @@ static void trace(int notify, FILE *log)
 		if (n > 0) {
 			path[n] = '\0';
 			if (watched(path)) {
+				bool writes = (flags & O_ACCMODE) != O_RDONLY;
+
 				fprintf(log, "open %d %s %s\n", req->pid, path,
-					(flags & O_ACCMODE) == O_RDONLY ?
-					"read" : "write");
+					writes ? "write" : "read");
 				fflush(log);
+				/* The first limit written waits: a child let go
+				 * before it is seen to run meanwhile. */
+				if (trace_cgroups && writes && !delayed &&
+				    strstr(path, "/cgroup.") == NULL) {
+					delayed = true;
+					nanosleep(&(struct timespec){ 0, LIMIT_DELAY_MS *
+								     1000000L }, NULL);
+				}
 			}
 		}
 		memset(resp, 0, sizeof(*resp));
@@ -211,8 +273,16 @@ pid_t scene_trace_start(int *sock)
 void scene_trace_program(int sock)
 {
 	/* open(2) is not on every machine: openat(2) is. */
-	static const char *const calls[] = { "open", "openat", "openat2", NULL };
-	scmp_filter_ctx ctx = load_filter(calls, SCMP_ACT_NOTIFY, true);
+	static const char *const calls[] = { "open", "openat", "openat2",
+					     "execve", "execveat", NULL };
+	const char *const *traced = calls;
+	scmp_filter_ctx ctx;
+
+	/* The id maps need no execs. */
+	static const char *const opens[] = { "open", "openat", "openat2", NULL };
+	if (!trace_cgroups)
+		traced = opens;
+	ctx = load_filter(traced, SCMP_ACT_NOTIFY, true);
 	int fd = seccomp_notify_fd(ctx);
 
 	if (fd < 0 || send_fd(sock, fd) == -1)
@@ -232,34 +302,6 @@ void scene_report_opens(FILE *out)
 	while (fgets(line, sizeof(line), in) != NULL)
 		fputs(line, out);
 	fclose(in);
-}
-
-/* Reads the path that the execve(2) or execveat(2) of req names; returns
- * it in path, or "" if it cannot be read. */
-static void exec_path(const struct seccomp_notif *req, char *path, size_t size)
-{
-	char mem[64];
-	ssize_t n = -1;
-	int fd;
-
-	snprintf(mem, sizeof(mem), "/proc/%d/mem", req->pid);
-	fd = open(mem, O_RDONLY | O_CLOEXEC);
-	if (fd != -1) {
-		n = pread(fd, path, size - 1, (off_t)req->data.args[
-			  req->data.nr == SYS_execveat ? 1 : 0]);
-		close(fd);
-	}
-	path[n > 0 ? n : 0] = '\0';
-}
-
-/* Lets the call of req go on unchanged. */
-static void go_on(int notify, const struct seccomp_notif *req,
-		  struct seccomp_notif_resp *resp)
-{
-	memset(resp, 0, sizeof(*resp));
-	resp->id = req->id;
-	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	seccomp_notify_respond(notify, resp);	/* ENOENT: it died meanwhile */
 }
 
 /* One trial of scene_early_signal(): returns 0 if the program ended of

@@ -31,8 +31,19 @@ pid_t scene_trace_start(int *sock);
  * whose action is to notify).  Dies on failure. */
 void scene_trace_program(int sock);
 
+/* Makes the tracer watch, instead of the id maps, the files that move a
+ * process into a cgroup or set its limits (cgroup.procs,
+ * cgroup.subtree_control, memory.max and the other limits of v2 and v1),
+ * and every execve(2), logged "exec PID PATH" (--trace-cgroup).  The
+ * first limit opened for writing waits 500 ms before it opens: a program
+ * that lets its command go before it writes the limits is seen to, its
+ * command's execve() in the log before them, however fast it is.  Call it
+ * before scene_trace_start(). */
+void scene_trace_cgroups(void);
+
 /* Prints the tracer's log: "open PID PATH read|write" for each file named
- * above, in the order they were opened. */
+ * above, in the order they were opened, and with scene_trace_cgroups()
+ * "exec PID PATH" for each program started, in the same order. */
 void scene_report_opens(FILE *out);
 
 /* Starts argv (the program, then its command and the command's arguments)
