@@ -54,14 +54,10 @@
 /* The child runs on this stack when clone3() is not there. */
 static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
 
-/* The controllers, and the files that hold their limits and their events. */
+/* The controllers, as the kernel names them, which are also the options. */
 enum { MEMORY, PIDS, CPU, NCONTROLLERS };
-static const struct {
-	const char *name, *v2_limit, *v1_limit;
-} controllers[NCONTROLLERS] = {
-	[MEMORY] = { "memory", "memory.max", "memory.limit_in_bytes" },
-	[PIDS] = { "pids", "pids.max", "pids.max" },
-	[CPU] = { "cpu", "cpu.max", "cpu.cfs_quota_us" },
+static const char *const controllers[NCONTROLLERS] = {
+	[MEMORY] = "memory", [PIDS] = "pids", [CPU] = "cpu",
 };
 
 /* The limits asked for, 0 for none, and as they were written. */
@@ -245,9 +241,11 @@ static int find_top(struct hierarchy *h)
 		path = list != NULL ? strchr(list + 1, ':') : NULL;
 		if (path == NULL)
 			continue;
+		*list++ = '\0';
 		*path++ = '\0';
 		path[strcspn(path, "\n")] = '\0';
-		if (h->v2 ? strcmp(line, "0") == 0 : same_controllers(list + 1, h))
+		/* "0::PATH" is v2's line; a v1 line lists its controllers. */
+		if (h->v2 ? strcmp(line, "0") == 0 : same_controllers(list, h))
 			snprintf(own, sizeof(own), "%s", path);
 	}
 	fclose(in);
@@ -300,10 +298,10 @@ static int choose(void)
 
 		if (limit[c] == 0 && (c != PIDS || any))
 			continue;
-		if (v2 != NULL && listed(offered, controllers[c].name))
+		if (v2 != NULL && listed(offered, controllers[c]))
 			h = v2;
 		for (int i = 0; i < nhier && h == NULL; i++)
-			if (!hier[i].v2 && listed(hier[i].opts, controllers[c].name))
+			if (!hier[i].v2 && listed(hier[i].opts, controllers[c]))
 				h = &hier[i];
 		if (h == NULL && limit[c] == 0)
 			continue;
@@ -311,14 +309,14 @@ static int choose(void)
 			fprintf(stderr, "%s: --%s: this machine has no %s "
 				"controller: not in cgroup v2's cgroup.controllers, "
 				"nor mounted as a v1 hierarchy\n",
-				program_invocation_short_name, controllers[c].name,
-				controllers[c].name);
+				program_invocation_short_name, controllers[c],
+				controllers[c]);
 			return 2;
 		}
 		if (h == v2 ? !v2->wanted : find_top(h) == -1) {
 			fprintf(stderr, "%s: no folder of the %s hierarchy at %s is "
 				"ours to write to: %s\n", program_invocation_short_name,
-				controllers[c].name, h->mount, h == v2 ?
+				controllers[c], h->mount, h == v2 ?
 				"run as root, or in a cgroup delegated to you "
 				"(`systemd-run --user --scope -p Delegate=yes ...`)" :
 				"on cgroup v1 only root makes cgroups (try sudo, or "
@@ -347,9 +345,9 @@ static int enable(const char *dir)
 	if (get(dir, "cgroup.subtree_control", on, sizeof(on)) == -1)
 		return -1;
 	for (int c = 0; c < NCONTROLLERS; c++) {
-		if (home[c] != v2 || limit[c] == 0 || listed(on, controllers[c].name))
+		if (home[c] != v2 || limit[c] == 0 || listed(on, controllers[c]))
 			continue;
-		snprintf(word, sizeof(word), "+%s", controllers[c].name);
+		snprintf(word, sizeof(word), "+%s", controllers[c]);
 		if (put(dir, "cgroup.subtree_control", word) == -1)
 			return -1;
 	}
@@ -385,65 +383,73 @@ static int make_cgroup(struct hierarchy *h)
 }
 
 /* Writes the limits into the child's folders, before the child runs: a
- * limit written after would come too late for what it did meanwhile.  The
- * memory limit holds for swap too: without that, a process over it would
- * go to swap rather than be stopped.  Returns 0, or 1 with a message. */
+ * limit written after would come too late for what it did meanwhile.
+ * Returns 0, or 1 with a message. */
 static int write_limits(void)
 {
+	struct hierarchy *h;
 	char text[64];
 
-	for (int c = 0; c < NCONTROLLERS; c++) {
-		struct hierarchy *h = home[c];
-		const char *file = h == v2 ? controllers[c].v2_limit :
-					     controllers[c].v1_limit;
-
-		if (limit[c] == 0)
-			continue;
-		if (c == CPU && h == v2)
-			snprintf(text, sizeof(text), "%lld %d", limit[c] * 1000,
-				 CPU_PERIOD);
-		else if (c == CPU)
-			snprintf(text, sizeof(text), "%lld", limit[c] * 1000);
-		else
-			snprintf(text, sizeof(text), "%lld", limit[c]);
-		if (c == CPU && h != v2 &&
-		    put(h->dir, "cpu.cfs_period_us", "100000") == -1)
-			return fail("write `%s/cpu.cfs_period_us`", h->dir);
-		if (put(h->dir, file, text) == -1)
-			return fail("write %s to `%s/%s`", text, h->dir, file);
-		/* v1 counts memory and swap together in memsw, which may not
-		 * be below the memory limit: this one comes second. */
-		if (c == MEMORY && put(h->dir, h == v2 ? "memory.swap.max" :
-				       "memory.memsw.limit_in_bytes",
-				       h == v2 ? "0" : text) == -1 && errno != ENOENT)
+	/* Memory: memory.max, or v1's memory.limit_in_bytes.  Swap is memory
+	 * too: a process over the limit would go to swap rather than be
+	 * stopped.  v1 counts the two together (memsw), a sum that may not be
+	 * below the memory limit: it comes second. */
+	if ((h = home[MEMORY]) != NULL && limit[MEMORY] > 0) {
+		snprintf(text, sizeof(text), "%lld", limit[MEMORY]);
+		if (put(h->dir, h == v2 ? "memory.max" : "memory.limit_in_bytes",
+			text) == -1)
+			return fail("write %s to the memory limit in `%s`", text,
+				    h->dir);
+		if (put(h->dir, h == v2 ? "memory.swap.max" :
+			"memory.memsw.limit_in_bytes", h == v2 ? "0" : text) == -1 &&
+		    errno != ENOENT)
 			return fail("write the swap limit in `%s`", h->dir);
+	}
+	/* Processes, threads included: pids.max, on v1 as on v2. */
+	if ((h = home[PIDS]) != NULL && limit[PIDS] > 0) {
+		snprintf(text, sizeof(text), "%lld", limit[PIDS]);
+		if (put(h->dir, "pids.max", text) == -1)
+			return fail("write %s to `%s/pids.max`", text, h->dir);
+	}
+	/* CPU: a quota of run time in each period, in microseconds, for all
+	 * the CPUs together: cpu.max "QUOTA PERIOD", or v1's
+	 * cpu.cfs_quota_us and cpu.cfs_period_us. */
+	if ((h = home[CPU]) != NULL && limit[CPU] > 0) {
+		long long quota = limit[CPU] * CPU_PERIOD / 100;
+
+		snprintf(text, sizeof(text), "%lld %d", quota, CPU_PERIOD);
+		if (h == v2 && put(h->dir, "cpu.max", text) == -1)
+			return fail("write %s to `%s/cpu.max`", text, h->dir);
+		snprintf(text, sizeof(text), "%lld", quota);
+		if (h != v2 && (put(h->dir, "cpu.cfs_period_us", "100000") == -1 ||
+				put(h->dir, "cpu.cfs_quota_us", text) == -1))
+			return fail("write %s to `%s/cpu.cfs_quota_us`", text, h->dir);
 	}
 	return 0;
 }
 
 /* Says, on one line each, if the kernel stopped the command at a limit,
- * from the cgroup's own counters. */
+ * from the cgroup's own counters: the exit status alone cannot tell the
+ * OOM killer's SIGKILL from another. */
 static void report(void)
 {
-	struct hierarchy *m = home[MEMORY], *p = home[PIDS];
-	long long ooms = 0, forks = 0;
+	struct hierarchy *h;
+	long long n;
 
-	if (m != NULL && limit[MEMORY] > 0)
-		ooms = m == v2 ? counter(m->dir, "memory.events", "oom_kill") :
-				 counter(m->dir, "memory.oom_control", "oom_kill");
-	if (ooms > 0)
+	if ((h = home[MEMORY]) != NULL && limit[MEMORY] > 0 &&
+	    (n = counter(h->dir, h == v2 ? "memory.events" : "memory.oom_control",
+			 "oom_kill")) > 0)
 		fprintf(stderr, "%s: out of memory: the kernel killed %lld "
-			"process%s of the command at its limit of %s "
-			"(%s oom_kill %lld)\n", program_invocation_short_name,
-			ooms, ooms == 1 ? "" : "es", limit_text[MEMORY],
-			m == v2 ? "memory.events" : "memory.oom_control", ooms);
-	if (p != NULL && limit[PIDS] > 0)
-		forks = counter(p->dir, "pids.events", "max");
-	if (forks > 0)
+			"process%s of the command at its limit of %s (%s "
+			"oom_kill %lld)\n", program_invocation_short_name, n,
+			n == 1 ? "" : "es", limit_text[MEMORY], h == v2 ?
+			"memory.events" : "memory.oom_control", n);
+	if ((h = home[PIDS]) != NULL && limit[PIDS] > 0 &&
+	    (n = counter(h->dir, "pids.events", "max")) > 0)
 		fprintf(stderr, "%s: the command reached its limit of %lld "
 			"processes: fork() failed %lld time%s (pids.events max "
-			"%lld)\n", program_invocation_short_name, limit[PIDS],
-			forks, forks == 1 ? "" : "s", forks);
+			"%lld)\n", program_invocation_short_name, limit[PIDS], n,
+			n == 1 ? "" : "s", n);
 }
 
 /* Kills whatever is still in h's folder and waits, a second at most, for
@@ -653,7 +659,7 @@ int main(int argc, char *argv[])
 	while ((opt = getopt_long(argc, argv, "+", options, NULL)) != -1) {
 		if (opt < 0 || opt >= NCONTROLLERS)
 			return usage();
-		limit[opt] = parse(controllers[opt].name, optarg, opt == MEMORY,
+		limit[opt] = parse(controllers[opt], optarg, opt == MEMORY,
 				   opt == MEMORY ? LLONG_MAX : opt == PIDS ?
 				   INT_MAX : LLONG_MAX / 1000);
 		limit_text[opt] = optarg;
