@@ -37,6 +37,9 @@
  *   --orphan             leave an orphan: a grandchild whose parent has
  *                        exited, which ends at once; then wait up to 1 s for
  *                        whoever adopted it to reap it ("done orphan PID")
+ *   --daemon             leave a daemon: a grandchild in a session of its
+ *                        own, its descriptors closed, whose parent has
+ *                        exited, and which waits 10 s before it ends
  *   --crash              die of SIGSEGV
  *   --cgroup             look at its own cgroups, as the root of its cgroup
  *                        namespace: print "cgself LINE" for each line of
@@ -377,6 +380,31 @@ static int orphan(void)
 	return 1;
 }
 
+/* Leaves a daemon that outlives the probe by 10 s, unless killed; returns 0,
+ * or 1 with a message. */
+static int daemon_left(void)
+{
+	pid_t middle;
+
+	fflush(stdout);
+	middle = fork();
+	if (middle == -1)
+		return outcome(-1, "daemon", "fork");
+	if (middle == 0) {
+		if (fork() == 0) {
+			prctl(PR_SET_NAME, "probe-daemon");
+			setsid();
+			for (int fd = 0; fd < 1024; fd++)
+				close(fd);
+			nanosleep(&(struct timespec){ 10, 0 }, NULL);
+		}
+		_exit(0);
+	}
+	if (waitpid(middle, NULL, 0) == -1)
+		return outcome(-1, "daemon", "waitpid");
+	return outcome(0, "daemon", "left");
+}
+
 /* Prints "cgself LINE" for each line of /proc/self/cgroup; then, in a mount
  * namespace of its own, mounts each cgroup hierarchy afresh where it was,
  * so that its top is this process's cgroup namespace's root, and prints
@@ -529,6 +557,7 @@ int main(int argc, char *argv[])
 		{ "make-mq", required_argument, NULL, 'M' },
 		{ "orphan", no_argument, NULL, 'o' },
 		{ "crash", no_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'D' },
 		{ "cgroup", no_argument, NULL, 'g' },
 		{ "forks", required_argument, NULL, 'f' },
 		{ "hold", no_argument, NULL, 'w' },
@@ -610,6 +639,9 @@ int main(int argc, char *argv[])
 			/* PID 1 of a namespace ignores even SIGSEGV when it is
 			 * sent; a real fault cannot be ignored. */
 			*(volatile int *)NULL = 0;
+			break;
+		case 'D':
+			failed |= daemon_left();
 			break;
 		case 'g':
 			if (look_at_cgroups() == -1)
