@@ -6,7 +6,7 @@ B       := build
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user rootfs cgroup network
+PROGRAMS := skeleton net mount uts ipc pid user rootfs cgroup network privileges
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.
@@ -45,6 +45,8 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 
 # Chapter 9 talks netlink through libmnl.
 $(B)/bin/network: LDLIBS += -lmnl
+# Chapter 10 drops capabilities through libcap and filters calls with libseccomp.
+$(B)/bin/privileges: LDLIBS += -lcap -lseccomp
 
 # The image that chapter 7's programs run their commands in.
 include tools/image.mk

@@ -21,7 +21,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/bin"
-programs=(skeleton net mount uts ipc pid user rootfs network)
+programs=(skeleton net mount uts ipc pid user rootfs network privileges)
 
 args=(bwrap --unshare-user --uid 0 --gid 0 --unshare-pid --unshare-net
 	--unshare-uts --unshare-ipc --unshare-cgroup-try --hostname lab

@@ -2,7 +2,7 @@
 # (test-NAME.c), plus the contract that every program keeps
 # (test-contract.c), run by tests/chapters/run.sh.
 
-CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs cgroup network
+CHAPTER_SUITES := skeleton net mount uts ipc pid user rootfs cgroup network privileges
 SUITE_BINS := $(CHAPTER_SUITES:%=$(T)/test-%) $(T)/test-contract
 
 .PHONY: test-programs test-chapters
@@ -20,7 +20,9 @@ test-chapters: test-programs
 MUTANTS := mount-shared pid-shared skeleton-status skeleton-errno \
 	skeleton-127 pid-orphan rootfs-attached rootfs-chroot rootfs-shared \
 	network-left-behind network-child-down network-wrong-end \
-	cgroup-late-limits cgroup-no-rmdir cgroup-no-subtree-control
+	cgroup-late-limits cgroup-no-rmdir cgroup-no-subtree-control \
+	privileges-filter-first privileges-whole-bounding \
+	privileges-allows-unshare privileges-clone3-eperm
 MUTANT_BINS := $(MUTANTS:%=$(T)/mutant-%)
 test-programs: $(MUTANT_BINS)
 
@@ -103,6 +105,23 @@ $(T)/mutant-cgroup-no-rmdir.c: chapters/08-cgroup/cgroup.c
 $(T)/mutant-cgroup-no-subtree-control.c: chapters/08-cgroup/cgroup.c
 	@mkdir -p $(@D)
 	sed 's/if (put(dir, "cgroup.subtree_control", word) == -1)/if (0)/' $< > $@
+# Chapter 10's four ways to leave root more than it should have: the filter
+# loaded before no_new_privs, once CAP_SYS_ADMIN is gone; the bounding set
+# left whole; unshare() let through; and clone3() refused with EPERM, which
+# the C library does not fall back from.
+$(T)/mutant-privileges-filter-first.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed '/prctl(PR_SET_NO_NEW_PRIVS, 1/{N;h;d}; /if (load_filter() != 0)/{N;G}' $< > $@
+$(T)/mutant-privileges-whole-bounding.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed 's/!kept(cap) \&\& cap_drop_bound/kept(-1) \&\& cap_drop_bound/' $< > $@
+$(T)/mutant-privileges-allows-unshare.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed 's/"unshare", //' $< > $@
+$(T)/mutant-privileges-clone3-eperm.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed 's/SCMP_ACT_ERRNO(ENOSYS)/SCMP_ACT_ERRNO(EPERM)/' $< > $@
+$(T)/mutant-privileges-%: LDLIBS += -lcap -lseccomp
 
 $(T)/mutant-%: $(T)/mutant-%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

@@ -4,7 +4,7 @@
 #     usage: tests/chapters/run.sh BUILD_DIR [PROGRAM...]
 #
 # For each worked program named (all of them by default: skeleton net
-# mount uts ipc pid user rootfs cgroup network):
+# mount uts ipc pid user rootfs cgroup network privileges):
 # 1. Its chapter's suite against it: all must pass.
 # 2. The contract suite against it: all must pass.
 # 3. Its chapter's suite against the skeleton, which creates no namespace:
@@ -26,7 +26,7 @@ shift
 tests="$build/tests"
 bin="$build/bin"
 programs=("$@")
-[ $# -gt 0 ] || programs=(skeleton net mount uts ipc pid user rootfs cgroup network)
+[ $# -gt 0 ] || programs=(skeleton net mount uts ipc pid user rootfs cgroup network privileges)
 chapters=()
 for name in "${programs[@]}"; do
 	[ "$name" = skeleton ] || chapters+=("$name")
@@ -146,6 +146,10 @@ network-wrong-end network network::child_end_up_with_its_address network::host_e
 cgroup-late-limits cgroup cgroup::limits_written_before_the_command_runs
 cgroup-no-rmdir cgroup cgroup::cgroup_removed_after cgroup::cgroup_removed_after_sigterm
 cgroup-no-subtree-control@v2 cgroup cgroup::memory_limit_holds cgroup::fork_bomb_stops_at_the_limit
+privileges-filter-first privileges privileges::no_new_privs_before_the_filter
+privileges-whole-bounding privileges privileges::bounding_set_is_the_default
+privileges-allows-unshare privileges privileges::refused_calls_fail_with_eperm
+privileges-clone3-eperm privileges privileges::clone3_falls_back_to_clone
 MUTANTS
 
 echo "chapters: $passed passed, $failed failed, $skipped skipped"

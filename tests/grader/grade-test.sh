@@ -258,6 +258,15 @@ half_cpu-always-half|08-cgroup/half_cpu.c|quarter_of_a_cpu_written|s|long long q
 cleanup-no-kill|08-cgroup/cleanup.c|daemon_killed_and_cgroup_removed|s/if (h->v2 && put(h->dir, "cgroup.kill", "1") == 0) {/if (0) {/; s/kill((pid_t)atoi(pid), SIGKILL);/(void)pid;/
 cleanup-no-sigterm|08-cgroup/cleanup.c|removed_after_sigterm|s/sigaction(SIGTERM, &act, NULL);/signal(SIGTERM, SIG_DFL);/
 cleanup-no-sigint|08-cgroup/cleanup.c|removed_after_sigint|s/sigaction(SIGINT, &act, NULL);/signal(SIGINT, SIG_DFL);/
+no_admin-bounding-kept|10-privileges/no_admin.c|only_sys_admin_is_gone|/cap_drop_bound(admin) == -1/,+1d
+no_admin-wrong-cap|10-privileges/no_admin.c|mount_refused_inside|s/cap_from_name("cap_sys_admin", &admin)/cap_from_name("cap_sys_time", \&admin)/
+deny-first-only|10-privileges/deny.c|named_calls_fail_with_eperm|s/name = strtok_r(NULL, ",", &save)) {/name = NULL) {/
+deny-unknown-ignored|10-privileges/deny.c|unknown_call_refused|/^static int deny_calls/,/^}/s/if (nr == __NR_SCMP_ERROR) {/if (nr == __NR_SCMP_ERROR) { continue;/
+deny-replaces-filter|10-privileges/deny.c|chapter_filter_kept|s/!failed && i < LENGTH(refused)/!failed \&\& ndenied == 0 \&\& i < LENGTH(refused)/
+as_user-keeps-defaults|10-privileges/as_user.c|every_capability_gone|s/!as_user && i < LENGTH(default_caps)/i < LENGTH(default_caps)/
+as_user-no-nnp|10-privileges/as_user.c|setuid_binary_grants_nothing|/prctl(PR_SET_NO_NEW_PRIVS, 1/,+1d
+as_user-gid-ignored|10-privileges/as_user.c|ids_are_the_user|s/as_user ? user_gid : 0/0/
+as_user-lax|10-privileges/as_user.c|bad_user_refused|s/if (!good || \*end != '\\0' || errno/if (!good || errno/
 MUTANTS
 )
 # Mutants of different files share a grading, in rounds: round N holds

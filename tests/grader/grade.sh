@@ -175,6 +175,7 @@ case "$shown" in /*) [ "${shown#"$PWD"/}" = "$shown" ] || shown=${shown#"$PWD"/}
 libraries() {
 	case $1 in
 	09-network) echo -lmnl ;;
+	10-privileges) echo -lcap -lseccomp ;;
 	esac
 }
 
@@ -454,8 +455,8 @@ shown_json=$(printf '%s\n' "${show_hints[@]}" | jq -R . | jq -s 'map(select(. !=
 jq -r --argjson hints "$shown_json" --arg verbose "${VERBOSE:-}" \
 	--arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1)" "$runs"'
 	exercises as $ex
-	| ("chapter" | pad(8)) + ("exercise" | pad(41)) + "points  result",
-	  ($ex[] | (.chapter | pad(8)) + ("\(.title) (\(.name))" | pad(41))
+	| ("chapter" | pad(11)) + ("exercise" | pad(41)) + "points  result",
+	  ($ex[] | (.chapter | pad(11)) + ("\(.title) (\(.name))" | pad(41))
 		+ ("\(if .passed then .points else 0 end)/\(.points)" | pad(8))
 		+ (if .passed then "pass" elif .failures[0].test == "cannot-grade"
 		   then "not graded" else "FAIL" end),

@@ -5,7 +5,7 @@
 # tests/grader/grade.sh.  make test proves the grader with
 # tests/grader/grade-test.sh.
 
-EX_CHAPTERS := net mount uts ipc pid user rootfs cgroup network
+EX_CHAPTERS := net mount uts ipc pid user rootfs cgroup network privileges
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 
 $(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o $(T)/cgbox.o

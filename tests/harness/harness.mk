@@ -23,14 +23,15 @@ $(T)/%.o: common/%.c | $(B)/setup.stamp
 
 # The probe and the escape run inside images, which hold no C library:
 # linked statically (neither uses NSS, which static glibc cannot load).
-$(T)/probe: $(T)/probe.o $(T)/report.o $(T)/talk.o
+$(T)/probe: $(T)/probe.o $(T)/report.o $(T)/talk.o $(T)/powers.o
 	$(CC) -static -o $@ $^
 
 $(T)/escape: $(T)/escape.o
 	$(CC) -static -o $@ $^
 
 $(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
-		$(T)/image.o $(T)/die.o $(T)/talk.o $(T)/links.o $(T)/cgview.o
+		$(T)/image.o $(T)/die.o $(T)/talk.o $(T)/links.o $(T)/cgview.o \
+		$(T)/powers.o
 	$(CC) -o $@ $^ -lseccomp -lmnl
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds

@@ -127,6 +127,17 @@ void image_make(const char *dir, const char *lacking)
 	put(image_marker(dir), "outside the image\n", 0644);
 }
 
+void image_add_setuid_probe(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/box/setuid-probe", dir);
+	copy_file("/box/probe", path, 0755);
+	/* chmod(2), not open(2)'s mode, which the umask may cut. */
+	if (chmod(path, 04755) == -1)
+		die("chmod 4755 %s", path);
+}
+
 const char *image_marker(const char *dir)
 {
 	static char path[4096];

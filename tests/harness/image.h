@@ -18,6 +18,11 @@
  * failure. */
 void image_make(const char *dir, const char *lacking);
 
+/* Adds box/setuid-probe to the image at dir: a copy of the probe,
+ * set-user-ID and owned by the caller, the sandbox's root.  Dies on
+ * failure. */
+void image_add_setuid_probe(const char *dir);
+
 /* Returns the path of the marker beside the image at dir. */
 const char *image_marker(const char *dir);
 

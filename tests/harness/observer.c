@@ -76,6 +76,17 @@
  *               open: "open PID PATH read|write" in "== during" (so far)
  *               and "== after" (all), for each whose name ends in
  *               /uid_map, /gid_map or /setgroups, in order (scene.h)
+ *   --trace-powers      watch the calls the program and all it starts make
+ *               to change what they may do: "power PID CALL ARG..." in
+ *               "== during" (so far) and "== after" (all), for the
+ *               prctl(2) options no_new_privs, capbset_drop, ambient,
+ *               set_seccomp, keepcaps and securebits, seccomp(2) loading a
+ *               filter ("power PID seccomp 1 sys_admin 0|1": whether the
+ *               caller had CAP_SYS_ADMIN then), capset(2), setgroups(2),
+ *               the set*id(2) calls and execve(2) with its path (scene.h)
+ *   --setuid-probe      put a copy of the probe in the image (--image), at
+ *               box/setuid-probe, set-user-ID and owned by the sandbox's
+ *               root
  *   --hold-netns        keep the probe's network namespace alive from the
  *               probe's report until "== after" is taken, so that what the
  *               program leaves in it is still there to be seen
@@ -162,6 +173,7 @@
 #include "cgview.h"
 #include "die.h"
 #include "image.h"
+#include "powers.h"
 #include "links.h"
 #include "report.h"
 #include "scene.h"
@@ -198,6 +210,8 @@ static struct {
 	long slow_ip;			/* --slow-ip MS, else 0 */
 	int hold_netns;			/* --hold-netns */
 	int trace_open;			/* --trace-open */
+	int trace_powers;		/* --trace-powers */
+	int setuid_probe;		/* --setuid-probe */
 	pid_t tracer;			/* its process, else 0 */
 	int trace_sock;			/* the program's end of its socket */
 	int netns_fd;			/* the probe's, while held; else -1 */
@@ -230,6 +244,8 @@ static void prepare_extra(void)
 	/* The image first: the other folders may be made beside it. */
 	if (extra.image != NULL)
 		image_make(extra.image, extra.image_lacks);
+	if (extra.image != NULL && extra.setuid_probe)
+		image_add_setuid_probe(extra.image);
 	if (extra.data != NULL) {
 		if (mkdir(extra.data, 0755) == -1 && errno != EEXIST)
 			die("mkdir %s", extra.data);
@@ -462,7 +478,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		if (extra.ndeny > 0)
 			scene_deny(extra.deny);
 		if (extra.tracer != 0)
-			scene_trace_program(extra.trace_sock);
+			scene_trace_program(extra.trace_sock, extra.trace_open,
+					    extra.trace_powers);
 		if (extra.drop_caps)
 			drop_caps(~(1ULL << CAP_SETFCAP));
 		if (extra.unreadable != NULL)
@@ -512,6 +529,8 @@ static void relay_line(struct watch *w, char *line)
 	printf("== during\n");
 	printf("program %d\n", w->pid);
 	watch_report_probes(stdout);
+	if (watch_probe() != 0)
+		powers_report_status(stdout, watch_probe());
 	if (extra.image != NULL)
 		watch_report_probe_mounts(stdout);
 	report_tasks(stdout, w->pid);
@@ -524,7 +543,7 @@ static void relay_line(struct watch *w, char *line)
 	if (extra.reach != NULL)
 		report_reach(extra.reach);
 	scene_report_ip(stdout);
-	scene_report_opens(stdout);
+	scene_report_trace(stdout);
 	if (extra.hold_netns)
 		hold_netns();
 	if (extra.signal != 0)
@@ -672,6 +691,8 @@ int main(int argc, char *argv[])
 		{ "hold-netns", no_argument, NULL, 'H' },
 		{ "trace-open", no_argument, NULL, 'T' },
 		{ "trace-cgroup", no_argument, NULL, 'G' },
+		{ "trace-powers", no_argument, NULL, 'P' },
+		{ "setuid-probe", no_argument, NULL, 'X' },
 		{ "early-signal", required_argument, NULL, 'e' },
 		{ "serve", required_argument, NULL, 's' },
 		{ "reach", required_argument, NULL, 'a' },
@@ -730,6 +751,8 @@ int main(int argc, char *argv[])
 			extra.trace_open = 1;
 			scene_trace_cgroups();
 			break;
+		case 'P': extra.trace_powers = 1; break;
+		case 'X': extra.setuid_probe = 1; break;
 		case 'e':
 			extra.early = strcmp(optarg, "INT") == 0 ? SIGINT : SIGTERM;
 			break;
@@ -797,7 +820,7 @@ int main(int argc, char *argv[])
 		if (twin.buf == NULL)
 			die("open_memstream");
 	}
-	if (extra.trace_open)
+	if (extra.trace_open || extra.trace_powers)
 		extra.tracer = scene_trace_start(&extra.trace_sock);
 	if (extra.serve > 0)
 		extra.server = start_server(extra.serve);
@@ -815,7 +838,7 @@ int main(int argc, char *argv[])
 	printf("program %d\n", w.pid);
 	printf("peakrss %ld\n", watch_peak_rss_kib());
 	scene_report_ip(stdout);
-	scene_report_opens(stdout);
+	scene_report_trace(stdout);
 	if (extra.netns_fd != -1)
 		close(extra.netns_fd);
 	if (w.outlived)

@@ -51,6 +51,12 @@
  *   --forks N            fork up to N children that wait until the probe
  *                        ends; print "forked K", and "failed fork: REASON"
  *                        if fork() failed before N
+ *   --creds              print its credentials, as its system calls report
+ *                        them: ids, groups, capability sets, no_new_privs
+ *                        and seccomp mode ("cred FIELD VALUE", powers.h)
+ *   --try CALL           try the system call CALL in a child, with harmless
+ *                        arguments, and print "try CALL ok", "try CALL
+ *                        ERRNO" or "try CALL killed SIG" (powers.h)
  *   --hold               before exiting, wait for end of file on stdin, so
  *                        that the observer can look at it while it runs
  *   --spin               hold as --hold does, spinning on the CPU meanwhile
@@ -88,6 +94,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "powers.h"
 #include "report.h"
 #include "talk.h"
 
@@ -560,6 +567,8 @@ int main(int argc, char *argv[])
 		{ "daemon", no_argument, NULL, 'D' },
 		{ "cgroup", no_argument, NULL, 'g' },
 		{ "forks", required_argument, NULL, 'f' },
+		{ "creds", no_argument, NULL, 'P' },
+		{ "try", required_argument, NULL, 'T' },
 		{ "hold", no_argument, NULL, 'w' },
 		{ "spin", no_argument, NULL, 'x' },
 		{ "eat", required_argument, NULL, 'E' },
@@ -649,6 +658,14 @@ int main(int argc, char *argv[])
 			break;
 		case 'f':
 			failed |= forks(atol(optarg));
+			break;
+		case 'P':
+			powers_report_own(stdout);
+			break;
+		case 'T':
+			errno = EINVAL;	/* no call of that name to try */
+			if (powers_try(stdout, optarg) == -1)
+				failed |= outcome(-1, "try", optarg);
 			break;
 		case 'w':
 			hold = 1;

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -29,14 +31,15 @@
 #define IP_LOG "/box/ip.log"
 #define IP_REAL "/box/ip-real"
 #define IP_WRAPPER "/box/ip-slow"
-#define OPEN_LOG "/box/open.log"
+#define TRACE_LOG "/box/trace.log"
 #define LIMIT_DELAY_MS 500	/* scene_trace_cgroups(): the first limit's wait */
 
 /* Loads a seccomp filter under which each of calls (NULL-terminated) gets
- * action, and returns it; a name this machine does not know is an error,
- * unless optional.  Dies on failure. */
+ * action, and the rules that more adds (unless NULL); returns it.  A name
+ * this machine does not know is an error, unless optional.  Dies on
+ * failure. */
 static scmp_filter_ctx load_filter(const char *const calls[], uint32_t action,
-				   bool optional)
+				   bool optional, void (*more)(scmp_filter_ctx))
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc;
@@ -60,6 +63,8 @@ static scmp_filter_ctx load_filter(const char *const calls[], uint32_t action,
 			die("seccomp_rule_add %s", calls[i]);
 		}
 	}
+	if (more != NULL)
+		more(ctx);
 	rc = seccomp_load(ctx);
 	if (rc != 0) {
 		errno = -rc;
@@ -70,7 +75,7 @@ static scmp_filter_ctx load_filter(const char *const calls[], uint32_t action,
 
 void scene_deny(const char *const calls[])
 {
-	seccomp_release(load_filter(calls, SCMP_ACT_ERRNO(EPERM), false));
+	seccomp_release(load_filter(calls, SCMP_ACT_ERRNO(EPERM), false, NULL));
 }
 
 /* Sends fd over the socket sock; returns 0 or -1. */
@@ -169,15 +174,89 @@ static void go_on(int notify, const struct seccomp_notif *req,
 	seccomp_notify_respond(notify, resp);	/* ENOENT: it died meanwhile */
 }
 
+/* Returns true if nr is one of the calls that open a file. */
+static bool is_open(int nr)
+{
+#ifdef SYS_open
+	if (nr == SYS_open)
+		return true;
+#endif
+	return nr == SYS_openat || nr == SYS_openat2;
+}
+
+/* Returns whether process pid has CAP_SYS_ADMIN in its effective set, as
+ * /proc/PID/status says: 1, 0, or -1 if it cannot be read. */
+static int has_sys_admin(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long eff;
+	int found = -1;
+	FILE *in;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	in = fopen(path, "re");
+	if (in == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			found = (eff >> CAP_SYS_ADMIN) & 1;
+	fclose(in);
+	return found;
+}
+
+/* Logs one of the calls that change what a process may do (--trace-powers),
+ * as "power PID CALL [ARG...]". */
+static void log_power(const struct seccomp_notif *req, FILE *log)
+{
+	static const struct { unsigned long option; const char *name; } options[] = {
+		{ PR_SET_NO_NEW_PRIVS, "no_new_privs" },
+		{ PR_CAPBSET_DROP, "capbset_drop" },
+		{ PR_SET_SECCOMP, "set_seccomp" },
+		{ PR_SET_KEEPCAPS, "keepcaps" },
+		{ PR_SET_SECUREBITS, "securebits" },
+		{ PR_CAP_AMBIENT, "ambient" },
+	};
+	const unsigned long long *a = req->data.args;
+	int nr = req->data.nr;
+	char path[PATH_MAX];
+
+	fprintf(log, "power %d ", req->pid);
+	if (nr == SYS_prctl) {
+		const char *name = "other";
+
+		for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+			if (a[0] == options[i].option)
+				name = options[i].name;
+		fprintf(log, "prctl %s %llu %llu\n", name, a[1], a[2]);
+	} else if (nr == SYS_seccomp) {
+		/* Without no_new_privs, the kernel loads a filter only for a
+		 * caller that has CAP_SYS_ADMIN. */
+		fprintf(log, "seccomp %llu sys_admin %d\n", a[0],
+			has_sys_admin((pid_t)req->pid));
+	} else if (nr == SYS_capset) {
+		fprintf(log, "capset\n");	/* its arguments are pointers */
+	} else if (nr == SYS_execve || nr == SYS_execveat) {
+		exec_path(req, path, sizeof(path));
+		fprintf(log, "execve %s\n", path);
+	} else {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+		fprintf(log, "%s %llu %llu %llu\n", name ? name : "?", a[0], a[1],
+			a[2]);
+		free(name);
+	}
+	fflush(log);
+}
+
 /* The tracer's loop: for each open the filter reports, reads the path from
  * the caller's memory, logs it if it is watched, and lets the call go on.
  * Returns when no process uses the filter any more. */
 static void trace(int notify, FILE *log)
 {
-	bool delayed = false;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	char path[PATH_MAX], mem[64];
+	bool delayed = false;
 
 	if (seccomp_notify_alloc(&req, &resp) != 0)
 		_exit(1);
@@ -193,10 +272,15 @@ static void trace(int notify, FILE *log)
 		if (seccomp_notify_receive(notify, req) != 0)
 			continue;	/* the caller died meanwhile */
 		nr = req->data.nr;
-		if (nr == SYS_execve || nr == SYS_execveat) {
+		if (trace_cgroups && (nr == SYS_execve || nr == SYS_execveat)) {
 			exec_path(req, path, sizeof(path));
 			fprintf(log, "exec %d %s\n", req->pid, path);
 			fflush(log);
+			go_on(notify, req, resp);
+			continue;
+		}
+		if (!is_open(nr)) {
+			log_power(req, log);
 			go_on(notify, req, resp);
 			continue;
 		}
@@ -236,10 +320,7 @@ static void trace(int notify, FILE *log)
 				}
 			}
 		}
-		memset(resp, 0, sizeof(*resp));
-		resp->id = req->id;
-		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		seccomp_notify_respond(notify, resp);
+		go_on(notify, req, resp);
 	}
 	seccomp_notify_free(req, resp);
 }
@@ -255,7 +336,7 @@ pid_t scene_trace_start(int *sock)
 	if (pid == -1)
 		die("fork");
 	if (pid == 0) {
-		FILE *log = fopen(OPEN_LOG, "we");
+		FILE *log = fopen(TRACE_LOG, "we");
 		int notify;
 
 		close(pair[1]);
@@ -270,19 +351,69 @@ pid_t scene_trace_start(int *sock)
 	return pid;
 }
 
-void scene_trace_program(int sock)
+/* Adds to ctx a rule that notifies the tracer of the call name, when the
+ * nargs comparisons hold (on its first two arguments); a call this
+ * machine does not know is left out.  Dies on failure. */
+static void notify_on(scmp_filter_ctx ctx, const char *name, unsigned nargs,
+		      unsigned long long arg0, unsigned long long arg1)
+{
+	int nr = seccomp_syscall_resolve_name(name), rc;
+
+	if (nr == __NR_SCMP_ERROR)
+		return;
+	if (nargs == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	else if (nargs == 1)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1,
+				      SCMP_A0(SCMP_CMP_EQ, arg0));
+	else
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 2,
+				      SCMP_A0(SCMP_CMP_EQ, arg0),
+				      SCMP_A1(SCMP_CMP_EQ, arg1));
+	if (rc != 0) {
+		errno = -rc;
+		die("seccomp_rule_add %s", name);
+	}
+}
+
+/* Adds the rules of --trace-powers: the prctl(2) options that change what
+ * a process may do, seccomp(2) loading a filter, the calls that change
+ * capabilities, ids and groups, and execve(2). */
+static void notify_on_powers(scmp_filter_ctx ctx)
+{
+	static const unsigned long options[] = {
+		PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECCOMP,
+		PR_SET_KEEPCAPS, PR_SET_SECUREBITS,
+	};
+	static const unsigned long ambient[] = {
+		PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_LOWER,
+		PR_CAP_AMBIENT_CLEAR_ALL,
+	};
+	static const char *const calls[] = {
+		"capset", "setgroups", "setuid", "setgid", "setreuid",
+		"setregid", "setresuid", "setresgid", "execve", "execveat",
+	};
+
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		notify_on(ctx, "prctl", 1, options[i], 0);
+	for (size_t i = 0; i < sizeof(ambient) / sizeof(ambient[0]); i++)
+		notify_on(ctx, "prctl", 2, PR_CAP_AMBIENT, ambient[i]);
+	notify_on(ctx, "seccomp", 1, SECCOMP_SET_MODE_FILTER, 0);
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		notify_on(ctx, calls[i], 0, 0, 0);
+}
+
+void scene_trace_program(int sock, bool opens, bool powers)
 {
 	/* open(2) is not on every machine: openat(2) is. */
-	static const char *const calls[] = { "open", "openat", "openat2",
-					     "execve", "execveat", NULL };
-	const char *const *traced = calls;
-	scmp_filter_ctx ctx;
-
-	/* The id maps need no execs. */
-	static const char *const opens[] = { "open", "openat", "openat2", NULL };
-	if (!trace_cgroups)
-		traced = opens;
-	ctx = load_filter(traced, SCMP_ACT_NOTIFY, true);
+	static const char *const calls[] = { "open", "openat", "openat2", NULL };
+	/* scene_trace_cgroups(): the execs too. */
+	static const char *const with_execs[] = { "open", "openat", "openat2",
+						  "execve", "execveat", NULL };
+	static const char *const none[] = { NULL };
+	scmp_filter_ctx ctx = load_filter(!opens ? none : trace_cgroups ?
+					  with_execs : calls, SCMP_ACT_NOTIFY,
+					  true, powers ? notify_on_powers : NULL);
 	int fd = seccomp_notify_fd(ctx);
 
 	if (fd < 0 || send_fd(sock, fd) == -1)
@@ -292,9 +423,9 @@ void scene_trace_program(int sock)
 	seccomp_release(ctx);
 }
 
-void scene_report_opens(FILE *out)
+void scene_report_trace(FILE *out)
 {
-	FILE *in = fopen(OPEN_LOG, "re");
+	FILE *in = fopen(TRACE_LOG, "re");
 	char line[PATH_MAX + 64];
 
 	if (in == NULL)
@@ -334,7 +465,7 @@ static int early_trial(char *argv[], int sig, const struct limits *l)
 		    dup2(devnull, STDERR_FILENO) == -1)
 			_exit(125);
 		watch_limit_program(l);
-		ctx = load_filter(execs, SCMP_ACT_NOTIFY, true);
+		ctx = load_filter(execs, SCMP_ACT_NOTIFY, true, NULL);
 		if (send_fd(pair[1], seccomp_notify_fd(ctx)) == -1)
 			_exit(125);
 		execv(argv[0], argv);

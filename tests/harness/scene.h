@@ -8,6 +8,7 @@
 #ifndef SCENE_H
 #define SCENE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -21,15 +22,18 @@ void scene_deny(const char *const calls[]);
 
 /* Starts the tracer: a process that watches which files the program opens
  * (--trace-open) and logs those whose names end in /uid_map, /gid_map or
- * /setgroups.  Returns its pid, and in *sock the end of a socket that the
- * program's process hands to scene_trace_program().  Dies on failure. */
+ * /setgroups, and the calls by which it changes what it may do
+ * (--trace-powers).  Returns its pid, and in *sock the end of a socket that
+ * the program's process hands to scene_trace_program().  Dies on failure. */
 pid_t scene_trace_start(int *sock);
 
-/* In the program's process, before it execs: makes every open(2),
- * openat(2) and openat2(2) of the program and all it starts wait for the
- * tracer, which logs it and lets it go on unchanged (a seccomp filter
- * whose action is to notify).  Dies on failure. */
-void scene_trace_program(int sock);
+/* In the program's process, before it execs: makes the calls that the
+ * tracer watches (open(2), openat(2) and openat2(2) if opens; those of
+ * --trace-powers, observer.c lists them, if powers) of the program and all
+ * it starts wait for the tracer, which logs them and lets them go on
+ * unchanged (a seccomp filter whose action is to notify).  Dies on
+ * failure. */
+void scene_trace_program(int sock, bool opens, bool powers);
 
 /* Makes the tracer watch, instead of the id maps, the files that move a
  * process into a cgroup or set its limits (cgroup.procs,
@@ -41,10 +45,11 @@ void scene_trace_program(int sock);
  * before scene_trace_start(). */
 void scene_trace_cgroups(void);
 
-/* Prints the tracer's log: "open PID PATH read|write" for each file named
- * above, in the order they were opened, and with scene_trace_cgroups()
- * "exec PID PATH" for each program started, in the same order. */
-void scene_report_opens(FILE *out);
+/* Prints the tracer's log, in the order the calls were made: "open PID
+ * PATH read|write" for each file named above, "power PID CALL ARG..." for
+ * each call of --trace-powers, and with scene_trace_cgroups() "exec PID
+ * PATH" for each program started. */
+void scene_report_trace(FILE *out);
 
 /* Starts argv (the program, then its command and the command's arguments)
  * a few times, with its output discarded and the command holding; each

@@ -73,6 +73,7 @@ cgroup-zero/cgroup zero_limits_refused
 cgroup-any-suffix/cgroup limits_that_do_not_parse
 cgroup-any-cpu/cgroup cpu_beyond_the_machine_refused
 cgroup-no-controller/cgroup missing_controller_refused
+privileges-any-cap/privileges unknown_capability_refused
 MUTANTS
 
 echo "badinput: $passed passed, $failed failed, $skipped skipped"

@@ -98,6 +98,8 @@ b 05-pid/init             fake          not isolated
 b 06-user/uid_map         solution
 b 06-user/rootless        solution
 b 09-network/rewire       abort         killed by signal 6
+b 10-privileges/no_admin  refused-calls before its command could report
+b 10-privileges/deny      solution
 PLAN
 
 # target FIXTURE: the file a write-* fixture tries to write, outside the

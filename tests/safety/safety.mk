@@ -21,7 +21,8 @@ BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	skeleton-127/skeleton rootfs-onward/rootfs rootfs-into-file/rootfs \
 	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs \
 	network-onward/network cgroup-zero/cgroup cgroup-any-suffix/cgroup \
-	cgroup-any-cpu/cgroup cgroup-no-controller/cgroup
+	cgroup-any-cpu/cgroup cgroup-no-controller/cgroup \
+	privileges-any-cap/privileges
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
 	tests/safety/badinput.sh $(B) $(filter-out cgroup,$(PROGRAMS))
@@ -84,6 +85,11 @@ $(T)/badinput/cgroup-any-cpu/cgroup.c: chapters/08-cgroup/cgroup.c
 $(T)/badinput/cgroup-no-controller/cgroup.c: chapters/08-cgroup/cgroup.c
 	@mkdir -p $(@D)
 	sed '/this machine has no %s "/,/return 2;/s/return 2;/continue;/' $< > $@
+# privileges-any-cap: runs the command although --keep named no capability.
+$(T)/badinput/privileges-any-cap/privileges.c: chapters/10-privileges/privileges.c
+	@mkdir -p $(@D)
+	sed 's/if (keep_cap(name) == -1) {/if (keep_cap(name) == -1 \&\& 0) {/' $< > $@
+$(T)/badinput/privileges-%: LDLIBS += -lcap -lseccomp
 
 $(T)/badinput/%: $(T)/badinput/%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)

@@ -12,6 +12,8 @@
  * where it looks by default, and it is given roots that cannot serve.
  * Chapter 8's takes limits, which must parse and make sense, and needs a
  * cgroup: its tests that run a command skip where the sandbox gets none.
+ * Chapter 10's program keeps the capabilities --keep names: it is given
+ * one that does not exist.
  */
 #include <criterion/criterion.h>
 #include <libgen.h>
@@ -31,17 +33,20 @@ static const struct program {
 	bool takes_root;	/* --root DIR, an image to run the command in */
 	bool wires_host;	/* a veth pair in the namespace it starts in */
 	bool takes_limits;	/* --memory, --pids, --cpu, in a cgroup of its own */
+	bool keeps_caps;	/* --keep CAP,...: capabilities to keep */
+	bool maps_root;		/* a user namespace whose root is the caller */
 } programs[] = {
-	{ "skeleton", false, false, false, false, false, false },
-	{ "net", true, false, false, false, false, false },
-	{ "mount", true, true, false, false, false, false },
-	{ "uts", true, false, false, false, false, false },
-	{ "ipc", true, false, false, false, false, false },
-	{ "pid", true, false, true, false, false, false },
-	{ "user", false, false, false, false, false, false },
-	{ "rootfs", true, false, true, true, false, false },
-	{ "cgroup", true, false, true, false, false, true },
-	{ "network", true, false, false, false, true, false },
+	{ "skeleton", false, false, false, false, false, false, false, false },
+	{ "net", true, false, false, false, false, false, false, false },
+	{ "mount", true, true, false, false, false, false, false, false },
+	{ "uts", true, false, false, false, false, false, false, false },
+	{ "ipc", true, false, false, false, false, false, false, false },
+	{ "pid", true, false, true, false, false, false, false, false },
+	{ "user", false, false, false, false, false, false, false, false },
+	{ "rootfs", true, false, true, true, false, false, false, false },
+	{ "cgroup", true, false, true, false, false, true, false, false },
+	{ "network", true, false, false, false, true, false, false, false },
+	{ "privileges", false, false, true, true, false, false, true, true },
 };
 
 static struct run r;
@@ -263,13 +268,19 @@ Test(badinput, root_is_a_file)
 					       NULL });
 }
 
-/* As for a plain user given a folder of root's: the program may not enter. */
+/* As for a plain user given a folder of root's: the program may not enter.
+ * A program that makes a user namespace holds every capability there over
+ * the files of the ids it maps, and the folder here is the caller's (the
+ * sandbox has no other uid): it enters, and fails on the empty folder. */
 Test(badinput, root_unreadable)
 {
+	bool own_userns = under_test()->maps_root;
+
 	expect_bad_root((const char *const[]){ "--unreadable", "/image/locked",
 					       NULL },
 			"/image/locked", "with a --root it may not enter",
-			(const char *const[]){ "/image/locked",
+			(const char *const[]){ "/image/locked", own_userns ?
+					       "No such file or directory" :
 					       "Permission denied", NULL });
 }
 
@@ -386,4 +397,22 @@ Test(badinput, missing_controller_refused)
 		  "the sandbox's cgroups:\nbefore: %s\nafter:  %s\nParse "
 		  "first, act after. " SEE, run_list(&r, "before", "cgroup"),
 		  run_list(&r, "after", "cgroup"));
+}
+
+/* A name libcap does not know is a usage error, found before anything is
+ * made; a program without --keep refuses the option itself. */
+Test(badinput, unknown_capability_refused)
+{
+	run_with(NULL, (const char *const[]){ "--keep", "CAP_NO_SUCH", "@probe",
+					      NULL });
+	if (!under_test()->keeps_caps) {
+		cr_expect(r.exit_code == 2 && !r.probed,
+			  "with an unknown option, --keep, %s exited %d and "
+			  "said:\n%s\nexpected a usage error, status 2. " SEE,
+			  under_test()->name, r.exit_code, r.err);
+		return;
+	}
+	expect_clean_failure(2, "with --keep CAP_NO_SUCH",
+			     (const char *const[]){ "CAP_NO_SUCH",
+						    "no such capability", NULL });
 }
