@@ -25,11 +25,11 @@ $(BOOK)/.built: $(BOOK_SOURCES) $(BOOK_LISTED) | $(B)/setup.stamp
 	book/build.sh $(BOOK)
 	@touch $@
 
-transcripts: $(BINS) $(IMAGE) $(T)/escape
+transcripts: $(BINS) $(IMAGE) $(T)/escape $(T)/cgbox
 	book/transcripts.py update
 
 TEST_STEPS += test-transcripts test-book
-test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape
+test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape $(T)/cgbox
 	book/transcripts.py check
 
 test-book: $(BOOK)/.built
