@@ -2,7 +2,10 @@
 
 CFLAGS   = -std=gnu11 -Wall -Wextra -Werror -g -O2
 DEPFLAGS = -MMD -MP
-B       := build
+# In the test VM (tools/vm.sh) the guest builds into the folder the VM
+# names, apart from the host's build/, so that neither side's build is ever
+# taken for the other's.
+B       := $(or $(WORKBOOK_VM_BUILD),build)
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
@@ -24,6 +27,8 @@ help:
 	@echo "make watch      re-check on every save (CHAPTER=name)"
 	@echo "make book       render the book into $(B)/book"
 	@echo "make lab        open a shell in the lab container"
+	@echo "make vm         open a shell in the test VM (CMD='...' runs a command)"
+	@echo "make test-vm    the suites, in the test VM: cgroup v2, Linux 6.1"
 	@echo "make doctor     say what this machine lacks, and how to fix it"
 	@echo "make bench      print the workbook's speed figures"
 	@echo "make clean      remove $(B)/"
@@ -59,6 +64,7 @@ include tests/safety/safety.mk
 include tools/doctor.mk
 include book/book.mk
 include tools/lab.mk
+include tools/vm.mk
 
 # The steps run side by side, since most of their time is spent waiting on
 # sandboxes; make prints each step's output whole when it ends.  -k: every

@@ -7,8 +7,8 @@
 # Hostname and NIS domain name, the mount table, the network interfaces, the
 # System V IPC objects, every cgroup folder (in every hierarchy; the
 # workbook's are named workbook*), and any process the workbook could have
-# left behind:
-# its programs, its sandboxes, or anything running as a sandbox's spare uid.
+# left behind: its programs, its sandboxes, the test VM's qemu, or anything
+# running as a sandbox's spare uid.
 set -euo pipefail
 
 echo "hostname $(hostname)"
@@ -21,5 +21,5 @@ ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
 # Folders only: a cgroup's files come and go with its controllers.
 find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort | sed 's/^/cgroup /'
 ps -e --no-headers -o uid=,comm= |
-	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|mutant-.*)$/ {print "leftover", $0}' |
+	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|cgroup|cgbox|escape|network|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
 	sort

@@ -24,7 +24,9 @@
 #
 # Environment: CC and CFLAGS, the compiler and flags (make passes its own);
 # GRADE_JOBS, how many exercises are compiled or tested at once (the number
-# of CPUs);
+# of CPUs); WORKBOOK_TIME_SCALE, how many times slower than a machine of its
+# own this one runs the tests, by which every time limit here is multiplied
+# (1; the test VM sets it under emulation);
 # the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
 # exercise's .c and .h files, nothing else.
 # An exercise this machine cannot run (chapter 8's where the sandbox gets no
@@ -95,6 +97,9 @@ if [ -z "$work" ]; then
 	rm -f "$out/junit.xml" "$out/results.json"	# see below
 	cannot "WORK is empty: give a copy of a student's chapters/ folder"
 fi
+
+scale=${WORKBOOK_TIME_SCALE:-1}
+[[ $scale =~ ^[1-9][0-9]*$ ]] || cannot "WORKBOOK_TIME_SCALE must be a whole number, not '$scale'"
 
 # -- What grading needs, checked before anything is built or run.  The
 # reports of the last grading go first: whatever stops this one, they must
@@ -200,7 +205,7 @@ compile() {
 	chmod -R a+rX "$copy"
 	# From the copy's top, so that messages name the file as the student
 	# knows it; the program comes out on stdout, the messages on stderr.
-	(ulimit -v 2000000 -f 100000 && exec timeout 60 "${as_sandbox[@]}" \
+	(ulimit -v 2000000 -f 100000 && exec timeout $((60 * scale)) "${as_sandbox[@]}" \
 		bwrap --unshare-all --die-with-parent --new-session \
 		--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
 		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
@@ -225,7 +230,7 @@ compile() {
 	fi
 	rm -f "$out/bin/$2"
 	if [ "$rc" -eq 124 ]; then
-		echo "(the compiler did not finish within 60 s)" >>"$log"
+		echo "(the compiler did not finish within $((60 * scale)) s)" >>"$log"
 	else
 		echo "(the compiler failed; status $rc)" >>"$log"
 	fi
@@ -239,7 +244,7 @@ run_suite() {
 	shift 3
 	# Tests that make the same observation share one run (sandbox.c).
 	(cd "$out/xml" && PROGRAM="$out/bin/$name" SANDBOX_CACHE="$out/cache/$name" \
-		timeout -k 2 "$seconds" \
+		timeout -k 2 "$((seconds * scale))" \
 		"$@" --xml="$report.xml" --always-succeed) \
 		</dev/null 9<&- >"$out/log/$report.run" 2>&1 || rc=$?
 	echo "$rc" >"$out/xml/$report.rc"
@@ -336,7 +341,7 @@ record_suite() {
 	rc=$(cat "$out/xml/$report.rc" 2>/dev/null || echo none)
 	reason=
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		reason="time limit: the tests of this exercise did not finish within $seconds s"
+		reason="time limit: the tests of this exercise did not finish within $((seconds * scale)) s"
 	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
 		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$report.run" | clean)"
 	fi
