@@ -118,10 +118,10 @@ static const char *const eat[] = { "--memory", "32M", "@probe", "--cgroup",
 
 Test(cgroup, memory_limit_holds)
 {
-	const char *file = on_v2() ? "memory.max" : "memory.limit_in_bytes";
-	const char *peak;
+	const char *file, *peak;
 
 	run_with(NULL, eat);
+	file = on_v2() ? "memory.max" : "memory.limit_in_bytes";
 	cr_assert(r.probed, "`cgroup --memory 32M probe` did not run the probe "
 		  "(exit %d); it said:\n%s" SEE_CHANGE, r.exit_code, r.err);
 	cr_expect(cgnumber(file) == 32 << 20,

@@ -85,10 +85,10 @@ static const char *const hog[] = { "--memory", "32M", "@probe", "--hold",
 
 Test(oom, hog_killed_at_the_limit)
 {
-	const char *file = on_v2() ? "memory.max" : "memory.limit_in_bytes";
-	const char *peak;
+	const char *file, *peak;
 
 	ex_run(&r, NULL, hog);
+	file = on_v2() ? "memory.max" : "memory.limit_in_bytes";
 	ex_expect_ran(&r, SEE_OOM);
 	cr_expect(cgnumber(file) == 32 << 20,
 		  "outside, while the command ran, its cgroup's %s read %s; "
