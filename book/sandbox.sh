@@ -17,8 +17,9 @@
 # and "/" shared, the way systemd boots a machine.  Where the machine gives
 # one (build/tests/cgbox, tests/harness/cgbox.h), the sandbox has a cgroup of
 # its own, mounted under /sys/fs/cgroup as the machine lays it out, and the
-# script runs in a leaf of it, "lab", as a login shell does in a leaf of
-# systemd's tree; elsewhere /sys/fs/cgroup is empty.
+# script runs in a leaf of it, "lab", with every other process of the
+# sandbox, as a login shell does in a leaf of systemd's tree; elsewhere
+# /sys/fs/cgroup is empty.
 #
 # Exit status: the script's; 125 when the sandbox could not be set up.
 set -euo pipefail
@@ -86,9 +87,16 @@ for spec in $cgroups; do
 		mkdir "$dir" || fail "mkdir $dir"
 	fi
 	mount -t "$type" ${opts:+-o "$opts"} cgroup "$dir" || fail "mount $spec"
-	mkdir "$dir/lab" && echo $$ >"$dir/lab/cgroup.procs" || fail "enter $dir/lab"
+	# Every process into the leaf, the init of bubblewrap too: on v2 a folder
+	# that holds one cannot share out controllers.
+	mkdir "$dir/lab" || fail "mkdir $dir/lab"
+	for pid in $(cat "$dir/cgroup.procs"); do
+		# (the cat above is listed too, and gone by now)
+		echo "$pid" 2>/dev/null >"$dir/lab/cgroup.procs" || [ ! -d "/proc/$pid" ] ||
+			fail "move $pid into $dir/lab"
+	done
 done
-unset spec name type opts dir tmpfs cgroups
+unset spec name type opts dir tmpfs pid cgroups
 mkdir build/image/busybox && tar -C build/image/busybox -xf build/image/busybox.tar ||
 	fail "tar -x build/image/busybox.tar"
 '
