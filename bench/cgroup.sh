@@ -51,7 +51,7 @@ echo "total $pid $cgroup"
 # controller, or a v2 folder with the controllers turned on for its
 # children.  A folder each: TOP/dN; a limit each: TOP/dN/FILE VALUE.
 cd /sys/fs/cgroup
-if [ -f cgroup.controllers ] && [ -s cgroup.controllers ]; then
+if [ -f cgroup.controllers ]; then
 	layout=v2
 	mkdir bench
 	echo "+memory +pids +cpu" > bench/cgroup.subtree_control
