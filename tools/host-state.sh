@@ -18,8 +18,10 @@ ip -brief link | awk '{print "link", $1, $2}' | sort
 ipcs -q | awk '/^0x/ {print "msq", $1}' | sort
 ipcs -m | awk '/^0x/ {print "shm", $1}' | sort
 ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
-# Folders only: a cgroup's files come and go with its controllers.
-find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort | sed 's/^/cgroup /'
+# Folders only: a cgroup's files come and go with its controllers.  One
+# removed while find walks the tree (another run's) makes find fail: what it
+# listed stands.
+{ find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null || true; } | sort | sed 's/^/cgroup /'
 ps -e --no-headers -o uid=,comm= |
 	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|cgroup|cgbox|escape|network|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
 	sort
