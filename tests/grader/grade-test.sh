@@ -261,7 +261,7 @@ fork_bomb-one-more|08-cgroup/fork_bomb.c|bomb_stops_at_the_limit|s/snprintf(text
 fork_bomb-unreported|08-cgroup/fork_bomb.c|limit_hit_reported|s/(n = counter(h->dir, "pids.events", "max")) > 0)/(n = counter(h->dir, "pids.events", "max")) > 0 \&\& 0)/
 fork_bomb-left|08-cgroup/fork_bomb.c|cgroup_gone_after|s/if (rmdir(h->dir) == -1) {/if (0) {/
 half_cpu-tenfold|08-cgroup/half_cpu.c|half_a_cpu|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = limit[CPU] * CPU_PERIOD / 10;|
-half_cpu-always-half|08-cgroup/half_cpu.c|quarter_of_a_cpu_written|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = 50 * CPU_PERIOD / 100;|
+half_cpu-always-half|08-cgroup/half_cpu.c|ninety_percent_written|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = 50 * CPU_PERIOD / 100;|
 cleanup-no-kill|08-cgroup/cleanup.c|daemon_killed_and_cgroup_removed|s/if (h->v2 && put(h->dir, "cgroup.kill", "1") == 0) {/if (0) {/; s/kill((pid_t)atoi(pid), SIGKILL);/(void)pid;/
 cleanup-no-sigterm|08-cgroup/cleanup.c|removed_after_sigterm|s/sigaction(SIGTERM, &act, NULL);/signal(SIGTERM, SIG_DFL);/
 cleanup-no-sigint|08-cgroup/cleanup.c|removed_after_sigint|s/sigaction(SIGINT, &act, NULL);/signal(SIGINT, SIG_DFL);/
