@@ -120,10 +120,13 @@ fi
 if [ "$(id -u)" -eq 0 ] && [ "$(awk '{ print $1, $2, $3 }' /proc/self/uid_map 2>/dev/null ||
 	echo 0 0 4294967295)" = "0 0 4294967295" ]; then
 	spare=$((300000 + $$ % 100000))
+	# Its group as its one supplementary group, the way a plain user has
+	# their own: mapped to gid 0 inside, `id` shows groups=0(root) either way.
+	# (cgbox --uid does the same.)
 	if [ -n "$cgroups" ]; then
 		run=("$cgbox" --uid "$spare" "${run[@]:1}")
 	else
-		run=(setpriv "--reuid=$spare" "--regid=$spare" --clear-groups -- "${run[@]}")
+		run=(setpriv "--reuid=$spare" "--regid=$spare" "--groups=$spare" -- "${run[@]}")
 	fi
 fi
 exec "${run[@]}" < <(printf 'cgroups=%q\n%s\n' "$cgroups" "$setup"; cat)

@@ -12,8 +12,8 @@
  * the fix, on stderr, and exits 2.
  *
  * Otherwise it makes the sandbox's cgroup (256 MiB, no swap, 256
- * processes), starts bubblewrap in its box/ as UID (and the same gid),
- * dying with us, with --info-fd and --block-fd added so that bubblewrap's
+ * processes), starts bubblewrap in its box/ as UID (and the same gid, also
+ * its one supplementary group), dying with us, with --info-fd and --block-fd added so that bubblewrap's
  * own process leaves box/ once it has made the sandbox; waits for it, then
  * removes the cgroup.  SIGINT and SIGTERM end bubblewrap, and the cgroup
  * goes all the same.  Where no cgroup can be had, it runs bubblewrap as
@@ -77,7 +77,9 @@ static void run(const struct cgbox *box, char **argv, long uid, int info, int bl
 			strerror(errno));
 		_exit(125);
 	}
-	if (uid >= 0 && (setgroups(0, NULL) == -1 || setresgid(uid, uid, uid) == -1 ||
+	/* Its group as its one supplementary group, as a plain user has. */
+	if (uid >= 0 && (setgroups(1, &(gid_t){ (gid_t)uid }) == -1 ||
+			 setresgid(uid, uid, uid) == -1 ||
 			 setresuid(uid, uid, uid) == -1)) {
 		fprintf(stderr, "cgbox: cannot become uid %ld: %s\n", uid,
 			strerror(errno));
