@@ -13,8 +13,9 @@
  *
  * Otherwise it makes the sandbox's cgroup (256 MiB, no swap, 256
  * processes), starts bubblewrap in its box/ as UID (and the same gid, also
- * its one supplementary group), dying with us, with --info-fd and --block-fd added so that bubblewrap's
- * own process leaves box/ once it has made the sandbox; waits for it, then
+ * its one supplementary group), dying with us, with --info-fd and
+ * --block-fd added so that bubblewrap's own process leaves box/ once it
+ * has made the sandbox; waits for it, then
  * removes the cgroup.  SIGINT and SIGTERM end bubblewrap, and the cgroup
  * goes all the same.  Where no cgroup can be had, it runs bubblewrap as
  * UID without one.  Exits with bubblewrap's status (128+N after signal N),
