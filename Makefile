@@ -9,7 +9,7 @@ B       := $(or $(WORKBOOK_VM_BUILD),build)
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user rootfs network privileges runtime
+PROGRAMS := skeleton net mount uts ipc pid user rootfs cgroup network privileges runtime
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.

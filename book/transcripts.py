@@ -26,8 +26,14 @@ out, and `podman` checks it (or, with `update`, rewrites it) by running its
 commands on the machine itself, as tests/podman/run.sh does, with IMAGE
 naming the image that script imported.
 
+A block may name the cgroup layout it was made on, `layout="v2"` or
+`layout="hybrid"` (as build/tests/cgbox --layout says it): it runs only
+where the sandbox gets that layout, and is skipped elsewhere, saying so.
+This machine is hybrid; `make vm CMD='book/transcripts.py update FILE'`
+runs the v2 ones, in the test VM.
+
 With no FILE, every page: book/*.md and chapters/*/README.md.
-Prints "transcripts: N passed, M failed" last; exit 0 only if M is 0, 2 on a
+Prints "transcripts: N passed, M failed, K skipped" last; exit 0 only if M is 0, 2 on a
 usage error or when the sandbox cannot start.
 """
 import difflib
@@ -41,6 +47,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SANDBOX = os.path.join(TOP, "book", "sandbox.sh")
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{[^}]*\.transcript\b[^}]*\}\s*$")
 PODMAN = re.compile(r"^\S+\s*\{[^}]*\.podman\b")
+LAYOUT = re.compile(r'\blayout="([a-z0-9]+)"')
 MARK = "\x1etranscript-command "
 TIMEOUT = 30  # seconds for one block, sandbox included
 
@@ -48,8 +55,9 @@ TIMEOUT = 30  # seconds for one block, sandbox included
 class Block:
     """One transcript: where it is, its commands, the output it shows."""
 
-    def __init__(self, path, start, end, lines):
+    def __init__(self, path, start, end, lines, layout):
         self.path = path
+        self.layout = layout  # the cgroup layout it needs, or None
         self.start = start  # index of the opening fence
         self.end = end  # index of the closing fence
         self.lines = lines  # the lines between, as shown
@@ -77,7 +85,8 @@ def blocks_of(path):
             j += 1
         if j == len(text):
             sys.exit("transcripts: %s:%d: a transcript block is never closed" % (path, i + 1))
-        block = Block(path, i, j, text[i + 1:j])
+        layout = LAYOUT.search(text[i])
+        block = Block(path, i, j, text[i + 1:j], layout.group(1) if layout else None)
         block.podman = bool(PODMAN.match(text[i]))
         if not block.commands:
             sys.exit("transcripts: %s: a transcript with no \"$ command\" line" % block.where())
@@ -178,6 +187,18 @@ def normalise(lines):
     return out
 
 
+def machine_layout():
+    """Returns the cgroup layout the sandbox gets here, as cgbox says it:
+    "v2", "hybrid", "v1", or "none"."""
+    try:
+        out = subprocess.run([os.path.join(TOP, "build", "tests", "cgbox"), "--layout"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return "none"
+    lines = out.stdout.decode().split("\n")
+    return lines[0] if out.returncode == 0 and lines[0] else "none"
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] not in ("check", "update", "podman"):
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
@@ -197,7 +218,8 @@ def main(argv):
     for path in files:
         if not os.path.isfile(path):
             sys.exit("transcripts: no such page: %s" % path)
-    passed = failed = 0
+    passed = failed = skipped = 0
+    here = machine_layout()
     for path in files:
         blocks = [b for b in blocks_of(path) if b.podman == podman]
         if not blocks:
@@ -206,6 +228,11 @@ def main(argv):
             text = f.read().split("\n")
         changed = []
         for block in blocks:
+            if block.layout is not None and block.layout != here:
+                skipped += 1
+                print("skipped %s: made on cgroup %s, and the sandbox's here is %s" % (
+                    block.where(), block.layout, here))
+                continue
             got = run(block)
             if mode == "update":
                 # Always the fresh output: what the page shows was really printed.
@@ -228,7 +255,7 @@ def main(argv):
                 text[block.start + 1:block.end] = got
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(text))
-    print("transcripts: %d passed, %d failed" % (passed, failed))
+    print("transcripts: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 
