@@ -25,7 +25,11 @@ BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	privileges-any-cap/privileges
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
-	tests/safety/badinput.sh $(B) $(filter-out cgroup,$(PROGRAMS))
+	tests/safety/badinput.sh $(B) $(filter-out $(BADINPUT_ELSEWHERE),$(PROGRAMS))
+# Not here: chapter 8's bad limits are checked in its own step (test-cgroup),
+# and chapter 11's runtime takes OCI commands, not COMMAND [ARG...]: its bad
+# input is checked by tests/chapters/runtime.sh.
+BADINPUT_ELSEWHERE := cgroup runtime
 
 # net-silent: says clone() was refused, then exits 0.
 $(T)/badinput/net-silent/net.c: chapters/01-net/net.c
