@@ -61,7 +61,11 @@ tools/doctor.sh --quiet || exit 2
 mkdir -p "$build/hostile"
 build=$(cd "$build" && pwd)
 hostile="$build/hostile"
-bound=60
+# A fixture that escaped every per-run limit would hold the grading until
+# the bound.  It is no speed goal (bench/grade.sh measures speed): the
+# grading takes about 20 s on an idle machine and three times that under
+# load, and the bound leaves room for both.
+bound=240
 passed=0
 failed=0
 
