@@ -9,7 +9,7 @@ B       := $(or $(WORKBOOK_VM_BUILD),build)
 ABS_B   := $(abspath $(B))
 
 # The worked programs: the skeleton, then one per chapter, in book order.
-PROGRAMS := skeleton net mount uts ipc pid user rootfs network privileges
+PROGRAMS := skeleton net mount uts ipc pid user rootfs cgroup network privileges runtime
 BINS     := $(PROGRAMS:%=$(B)/bin/%)
 
 # A chapter program is found by its file name, in common/ or its chapter.
@@ -31,6 +31,7 @@ help:
 	@echo "make test-vm    the suites, in the test VM: cgroup v2, Linux 6.1"
 	@echo "make doctor     say what this machine lacks, and how to fix it"
 	@echo "make bench      print the workbook's speed figures"
+	@echo "make test-podman  podman drives chapter 11's runtime (root)"
 	@echo "make clean      remove $(B)/"
 
 # Installs missing packages when root; otherwise says what to run.
@@ -52,6 +53,23 @@ $(B)/bin/%: %.c | $(B)/setup.stamp
 $(B)/bin/network: LDLIBS += -lmnl
 # Chapter 10 drops capabilities through libcap and filters calls with libseccomp.
 $(B)/bin/privileges: LDLIBS += -lcap -lseccomp
+
+# Chapter 11's runtime is several files, in crun's rooms (STYLE.md): each
+# compiled alone, then linked with jansson (config.json), libcap and
+# libseccomp (chapter 10's powers).
+RUNTIME_PARTS := runtime linux state config cgroup privileges errors
+$(B)/obj/runtime/%.o: chapters/11-runtime/%.c | $(B)/setup.stamp
+	@mkdir -p $(@D) $(B)/dep
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/runtime-$*.d -c -o $@ $<
+$(B)/bin/runtime: $(RUNTIME_PARTS:%=$(B)/obj/runtime/%.o)
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ -ljansson -lcap -lseccomp
+
+# Podman drives the runtime, as root, on the machine itself; the script
+# installs podman, runc, conmon and tmux when they are missing.
+test-podman: $(B)/bin/runtime $(B)/image/busybox.tar
+	tests/podman/run.sh $(B)
+.PHONY: test-podman
 
 # The image that chapter 7's programs run their commands in.
 include tools/image.mk

@@ -5,6 +5,9 @@
 #   make transcripts        re-run every terminal session and write the output
 #                           back into the pages
 #   make test-transcripts   re-run them and fail where a page no longer matches
+#                           (those made on another cgroup layout are skipped:
+#                           make vm CMD='book/transcripts.py update FILE'
+#                           re-runs chapter 8's v2 ones in the test VM)
 #   make test-book          open every page in headless Chromium (skipped, with
 #                           a message, when Chromium is not installed)
 
@@ -25,11 +28,11 @@ $(BOOK)/.built: $(BOOK_SOURCES) $(BOOK_LISTED) | $(B)/setup.stamp
 	book/build.sh $(BOOK)
 	@touch $@
 
-transcripts: $(BINS) $(IMAGE) $(T)/escape
+transcripts: $(BINS) $(IMAGE) $(T)/escape $(T)/cgbox
 	book/transcripts.py update
 
 TEST_STEPS += test-transcripts test-book
-test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape
+test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape $(T)/cgbox
 	book/transcripts.py check
 
 test-book: $(BOOK)/.built

@@ -3,6 +3,7 @@
 
     usage: book/transcripts.py check  [FILE.md...]
            book/transcripts.py update [FILE.md...]
+           book/transcripts.py podman [update] [FILE.md...]
 
 A transcript is a fenced block of class `transcript` in a page of the book:
 
@@ -19,8 +20,20 @@ legitimately differs from run to run (see normalise()), and prints a diff
 for each block that no longer matches; `update` writes the fresh output back
 into the page instead.
 
+A block of classes `transcript` and `podman` shows podman driving chapter
+11's runtime: it needs root and podman, so `check` and `update` leave it
+out, and `podman` checks it (or, with `update`, rewrites it) by running its
+commands on the machine itself, as tests/podman/run.sh does, with IMAGE
+naming the image that script imported.
+
+A block may name the cgroup layout it was made on, `layout="v2"` or
+`layout="hybrid"` (as build/tests/cgbox --layout says it): it runs only
+where the sandbox gets that layout, and is skipped elsewhere, saying so.
+This machine is hybrid; `make vm CMD='book/transcripts.py update FILE'`
+runs the v2 ones, in the test VM.
+
 With no FILE, every page: book/*.md and chapters/*/README.md.
-Prints "transcripts: N passed, M failed" last; exit 0 only if M is 0, 2 on a
+Prints "transcripts: N passed, M failed, K skipped" last; exit 0 only if M is 0, 2 on a
 usage error or when the sandbox cannot start.
 """
 import difflib
@@ -33,6 +46,8 @@ import sys
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SANDBOX = os.path.join(TOP, "book", "sandbox.sh")
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*\{[^}]*\.transcript\b[^}]*\}\s*$")
+PODMAN = re.compile(r"^\S+\s*\{[^}]*\.podman\b")
+LAYOUT = re.compile(r'\blayout="([a-z0-9]+)"')
 MARK = "\x1etranscript-command "
 TIMEOUT = 30  # seconds for one block, sandbox included
 
@@ -40,12 +55,14 @@ TIMEOUT = 30  # seconds for one block, sandbox included
 class Block:
     """One transcript: where it is, its commands, the output it shows."""
 
-    def __init__(self, path, start, end, lines):
+    def __init__(self, path, start, end, lines, layout):
         self.path = path
+        self.layout = layout  # the cgroup layout it needs, or None
         self.start = start  # index of the opening fence
         self.end = end  # index of the closing fence
         self.lines = lines  # the lines between, as shown
         self.commands = [l[2:] for l in lines if l.startswith("$ ")]
+        self.podman = False  # run on the machine by `podman` (see above)
 
     def where(self):
         return "%s:%d" % (os.path.relpath(self.path, TOP), self.start + 1)
@@ -68,7 +85,9 @@ def blocks_of(path):
             j += 1
         if j == len(text):
             sys.exit("transcripts: %s:%d: a transcript block is never closed" % (path, i + 1))
-        block = Block(path, i, j, text[i + 1:j])
+        layout = LAYOUT.search(text[i])
+        block = Block(path, i, j, text[i + 1:j], layout.group(1) if layout else None)
+        block.podman = bool(PODMAN.match(text[i]))
         if not block.commands:
             sys.exit("transcripts: %s: a transcript with no \"$ command\" line" % block.where())
         if not block.lines[0].startswith("$ "):
@@ -86,10 +105,13 @@ def run(block):
     for n, command in enumerate(block.commands):
         script.append("s=$?; printf '%s%d\\n'; keep \"$s\"" % (MARK, n))
         script.append("{ %s\n} </dev/null 2>&1" % command)
+    # A podman block runs on the machine: podman is the client, the worked
+    # runtime the one program it drives (tests/podman/run.sh).
+    where = ["bash"] if block.podman else [SANDBOX]
     try:
-        proc = subprocess.run([SANDBOX], input="\n".join(script).encode() + b"\n",
+        proc = subprocess.run(where, input="\n".join(script).encode() + b"\n",
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=TIMEOUT, cwd=TOP)
+                              timeout=4 * TIMEOUT if block.podman else TIMEOUT, cwd=TOP)
     except subprocess.TimeoutExpired:
         return ["(the commands did not finish in %d s)" % TIMEOUT]
     if proc.returncode == 125:
@@ -165,26 +187,52 @@ def normalise(lines):
     return out
 
 
+def machine_layout():
+    """Returns the cgroup layout the sandbox gets here, as cgbox says it:
+    "v2", "hybrid", "v1", or "none"."""
+    try:
+        out = subprocess.run([os.path.join(TOP, "build", "tests", "cgbox"), "--layout"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return "none"
+    lines = out.stdout.decode().split("\n")
+    return lines[0] if out.returncode == 0 and lines[0] else "none"
+
+
 def main(argv):
-    if len(argv) < 2 or argv[1] not in ("check", "update"):
+    if len(argv) < 2 or argv[1] not in ("check", "update", "podman"):
         sys.stderr.write(__doc__.split("\n\n")[1] + "\n")
         return 2
-    mode, files = argv[1], argv[2:]
+    mode, files, podman = argv[1], argv[2:], argv[1] == "podman"
+    if podman:
+        mode = "check"
+        if files and files[0] == "update":
+            mode, files = "update", files[1:]
+        if os.geteuid() != 0 or "IMAGE" not in os.environ:
+            sys.stderr.write("transcripts: podman: needs root and IMAGE "
+                             "(tests/podman/run.sh sets both)\n")
+            return 2
     if not files:
         files = sorted(glob.glob(os.path.join(TOP, "book", "*.md"))) + \
                 sorted(glob.glob(os.path.join(TOP, "chapters", "*", "README.md")))
     for path in files:
         if not os.path.isfile(path):
             sys.exit("transcripts: no such page: %s" % path)
-    passed = failed = 0
+    passed = failed = skipped = 0
+    here = machine_layout()
     for path in files:
-        blocks = blocks_of(path)
+        blocks = [b for b in blocks_of(path) if b.podman == podman]
         if not blocks:
             continue
         with open(path, encoding="utf-8") as f:
             text = f.read().split("\n")
         changed = []
         for block in blocks:
+            if block.layout is not None and block.layout != here:
+                skipped += 1
+                print("skipped %s: made on cgroup %s, and the sandbox's here is %s" % (
+                    block.where(), block.layout, here))
+                continue
             got = run(block)
             if mode == "update":
                 # Always the fresh output: what the page shows was really printed.
@@ -207,7 +255,7 @@ def main(argv):
                 text[block.start + 1:block.end] = got
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(text))
-    print("transcripts: %d passed, %d failed" % (passed, failed))
+    print("transcripts: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 

@@ -5,9 +5,10 @@
 #     tools/host-state.sh > before; make test; tools/host-state.sh | diff before -
 #
 # Hostname and NIS domain name, the mount table, the network interfaces, the
-# System V IPC objects, and any process the workbook could have left behind:
-# its programs, its sandboxes, the test VM's qemu, or anything running as a
-# sandbox's spare uid.
+# System V IPC objects, every cgroup folder (in every hierarchy; the
+# workbook's are named workbook*), and any process the workbook could have
+# left behind: its programs, its sandboxes, the test VM's qemu, or anything
+# running as a sandbox's spare uid.
 set -euo pipefail
 
 echo "hostname $(hostname)"
@@ -17,6 +18,10 @@ ip -brief link | awk '{print "link", $1, $2}' | sort
 ipcs -q | awk '/^0x/ {print "msq", $1}' | sort
 ipcs -m | awk '/^0x/ {print "shm", $1}' | sort
 ipcs -s | awk '/^0x/ {print "sem", $1}' | sort
+# Folders only: a cgroup's files come and go with its controllers.  One
+# removed while find walks the tree (another run's) makes find fail: what it
+# listed stands.
+{ find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null || true; } | sort | sed 's/^/cgroup /'
 ps -e --no-headers -o uid=,comm= |
-	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|escape|network|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
+	awk '$1 >= 200000 && $1 < 300000 || $2 ~ /^(bwrap|observer|probe|test-.*|skeleton|net|mount|uts|ipc|pid|user|rootfs|cgroup|cgbox|escape|network|runtime|mutant-.*|qemu-system-.*)$/ {print "leftover", $0}' |
 	sort

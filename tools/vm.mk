@@ -1,7 +1,8 @@
 # The test VM (tools/vm.sh): Debian's Linux 6.1 under qemu, this machine's
 # files shared read-only and the workbook read-write, cgroup v2 alone.
 #   make vm                    a shell in the VM
-#   make vm CMD='make test'    runs a command there instead, and exits with its status
+#   make vm CMD='make test'    runs a command there instead (make names its status;
+#                              tools/vm.sh CMD... exits with it)
 #   make test-vm               the suites that must also pass there
 # VM_TIMEOUT, VM_MEMORY, VM_CPUS and VM_ACCEL are read by tools/vm.sh.
 
@@ -25,15 +26,16 @@ VM_TEST_BUILD += test-programs grade-harness
 # The grader, in the VM: the reference solutions of a handful of chapters
 # graded, which runs their exercise suites on this kernel, and the grader
 # itself (the compiler's sandbox, the contract, the reports): net (the
-# first namespace), user (user namespaces and id maps), network (netlink)
-# and privileges (capabilities, seccomp), the chapters whose exercises
-# lean most on what differs between kernels.  The rest of Part I and
+# first namespace), user (user namespaces and id maps), network (netlink),
+# privileges (capabilities, seccomp) and cgroup (v2 here, v1 on the
+# host: about 2 minutes under TCG), the chapters whose exercises lean most
+# on what differs between kernels.  The rest of Part I and
 # rootfs add about 2 minutes under TCG (VM_GRADE_CHAPTERS=all grades every
 # chapter; it is passed to the guest).  The grader's whole self-test
 # (test-grader: the stubs, the mutants, bad arguments) proves the grader
 # rather than the kernel, takes about 11 minutes under TCG, and runs in
 # make test.
-VM_GRADE_CHAPTERS ?= net user network privileges
+VM_GRADE_CHAPTERS ?= net user cgroup network privileges
 .PHONY: test-grade-solutions
 test-grade-solutions: grade-harness
 	tests/grader/grade-solutions.sh $(B) $(filter-out all,$(VM_GRADE_CHAPTERS))

@@ -59,6 +59,12 @@ local function exists(path)
   return false
 end
 
+-- Where a transcript was made, by the cgroup layout it names (transcripts.py).
+local where = {
+  hybrid = "a terminal in the lab, controllers on cgroup v1",
+  v2 = "a terminal in the test VM, cgroup v2",
+}
+
 -- Returns the HTML of a transcript: prompts, commands and output.
 local function transcript(block)
   local html, commands = {}, {}
@@ -78,7 +84,8 @@ local function transcript(block)
   return pandoc.RawBlock("html", string.format(
     '<div class="listing transcript-box"><div class="listing-name">%s</div>' ..
     '<pre class="transcript" data-copy="%s"><code>%s</code></pre></div>',
-    "a terminal in the lab", escape(table.concat(commands, "\n")),
+    where[block.attributes.layout or ""] or "a terminal in the lab",
+    escape(table.concat(commands, "\n")),
     table.concat(html, "\n")))
 end
 

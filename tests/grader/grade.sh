@@ -34,6 +34,10 @@
 # while the reports name them unstretched;
 # the compiler runs in a sandbox that holds /usr and /etc, and a copy of the
 # exercise's .c and .h files, nothing else.
+# An exercise this machine cannot run (chapter 8's where the sandbox gets no
+# cgroup, or any whose tests skip) is "not graded": it scores nothing, the
+# reason is in the table, and the grading ends with status 2, whatever the
+# rest scored.
 # Exit status: 0 full marks, 1 some test failed, 2 could not grade (the
 # reason and the fix on stderr).
 set -euo pipefail
@@ -182,6 +186,15 @@ libraries() {
 	case $1 in
 	09-network) echo -lmnl ;;
 	10-privileges) echo -lcap -lseccomp ;;
+	11-runtime) echo -ljansson ;;
+	esac
+}
+
+# cannot_run DIR: why the exercises of chapter DIR cannot be run here, or
+# nothing: chapter 8's need a cgroup for the sandbox (tests/harness/cgbox.h).
+cannot_run() {
+	case $1 in
+	08-cgroup) { "$build/tests/cgbox" --layout 2>&1 >/dev/null || true; } | sed 's/^cgbox: //' ;;
 	esac
 }
 
@@ -338,7 +351,11 @@ while IFS=$'\t' read -r dir name _; do
 done <<<"$selected"
 wait
 while IFS=$'\t' read -r dir name _ seconds _; do
-	if [ ! -x "$out/bin/$name" ] || [ -f "$out/log/$name.shared" ]; then
+	[ -x "$out/bin/$name" ] || continue
+	[ ! -f "$out/log/$name.shared" ] || continue
+	why=$(cannot_run "$dir")
+	if [ -n "$why" ]; then
+		printf '%s\n' "$why" >"$out/log/$name.cannot"
 		continue
 	fi
 	throttle
@@ -442,6 +459,17 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 		cat "$out/log/$name.shared" >>"$records"
 		continue
 	fi
+	if [ -f "$out/log/$name.cannot" ]; then
+		record cannot-grade false 0 "this machine cannot run its tests: $(clean <"$out/log/$name.cannot")"
+		continue
+	fi
+	# A test that skips says this machine cannot run it.
+	if [ "$(xmllint --xpath "count(//testsuite[@name='$name']/testcase[@status='SKIPPED'])" \
+		"$out/xml/$name.xml" 2>/dev/null || echo 0)" != 0 ]; then
+		echo "its tests skipped here" >"$out/log/$name.cannot"
+		record cannot-grade false 0 "its tests skipped here, as this machine cannot run them (\`make test\` says why)"
+		continue
+	fi
 	before=$(stat -c %s "$records")
 	IFS=, read -r -a names <<<"$tests"
 	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
@@ -480,7 +508,7 @@ mkdir -p "$hints_dir"
 show_hints=()
 while IFS=$'\t' read -r name first; do
 	state="$hints_dir/$name"
-	if [ -z "$first" ]; then
+	if [ -z "$first" ] || [ "$first" = cannot-grade ]; then
 		rm -f "$state"
 		continue
 	fi
@@ -507,12 +535,14 @@ jq -r --argjson hints "$shown_json" --arg verbose "${VERBOSE:-}" \
 	| ("chapter" | pad(11)) + ("exercise" | pad(41)) + "points  result",
 	  ($ex[] | (.chapter | pad(11)) + ("\(.title) (\(.name))" | pad(41))
 		+ ("\(if .passed then .points else 0 end)/\(.points)" | pad(8))
-		+ (if .passed then "pass" else "FAIL" end),
+		+ (if .passed then "pass" elif .failures[0].test == "cannot-grade"
+		   then "not graded" else "FAIL" end),
 		(select(.passed | not)
 			| (if $verbose == "1" then .failures[] | "\(.test): \(.all)"
+			   elif .failures[0].test == "cannot-grade" then .failures[0].message
 			   else .failures[0] | "\(.test): \(.message)" end)
 			| split("\n")[:40][] | "          " + .),
-		(select(.passed | not)
+		(select(.passed | not) | select(.failures[0].test != "cannot-grade")
 			| if (.name | IN($hints[])) then "          hint: \(.hint)"
 			  elif $quiet == "1" then empty
 			  else "          (a hint comes if this fails again, or with HINTS=1)" end)),
@@ -550,4 +580,13 @@ jq "$runs"'
 	    visibility: "visible", tests: $tests }' \
 	"$out/log/records.json" >"$out/results.json"
 
+# Not graded: the score stands for less than the work, so no status says
+# full marks or a failure.
+if [ -n "$(cd "$out/log" && find . -name '*.cannot' -print -quit)" ]; then
+	printf 'check: could not grade every exercise here:\n' >&2
+	for file in "$out/log/"*.cannot; do
+		printf '  %s: %s\n' "$(basename "$file" .cannot)" "$(cat "$file")" >&2
+	done
+	exit 2
+fi
 jq -e 'all(.[]; .passed)' "$out/log/records.json" >/dev/null

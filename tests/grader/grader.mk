@@ -5,10 +5,10 @@
 # tests/grader/grade.sh.  make test proves the grader with
 # tests/grader/grade-test.sh.
 
-EX_CHAPTERS := net mount uts ipc pid user rootfs network privileges
+EX_CHAPTERS := net mount uts ipc pid user rootfs cgroup network privileges runtime
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 
-$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o
+$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o $(T)/cgbox.o
 	$(CC) -o $@ $^ -lcriterion
 
 .PHONY: check check-all watch grade-harness test-grader gradescope test-gradescope

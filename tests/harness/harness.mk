@@ -3,7 +3,7 @@
 # and tool is built into one folder, $(T), whatever room its source is in.
 
 T := $(B)/tests
-TEST_TOOLS := $(T)/probe $(T)/observer $(T)/escape
+TEST_TOOLS := $(T)/probe $(T)/observer $(T)/escape $(T)/oci
 
 TEST_CFLAGS = $(CFLAGS) -Icommon -Itests/harness \
 	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'
@@ -30,12 +30,20 @@ $(T)/escape: $(T)/escape.o
 	$(CC) -static -o $@ $^
 
 $(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
-		$(T)/image.o $(T)/die.o $(T)/talk.o $(T)/links.o $(T)/powers.o
+		$(T)/image.o $(T)/die.o $(T)/talk.o $(T)/links.o $(T)/cgview.o \
+		$(T)/powers.o
 	$(CC) -o $@ $^ -lseccomp -lmnl
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds
 # exercise.o, in its room's makefile).
-$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o
+$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o $(T)/cgbox.o
 	$(CC) -o $@ $^ -lcriterion
+
+# The sandbox's cgroup for book/sandbox.sh, which starts bubblewrap itself:
+# cgbox --layout says what it would get; cgbox [--uid UID] -- bwrap ...
+# runs bubblewrap in it (tests/harness/cgbox-tool.c).
+TEST_TOOLS += $(T)/cgbox
+$(T)/cgbox: $(T)/cgbox-tool.o $(T)/cgbox.o
+	$(CC) -o $@ $^
 
 .SECONDARY:

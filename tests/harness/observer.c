@@ -19,6 +19,10 @@
  *               at most BYTES
  *   --time-scale N      wait N times longer wherever a scene waits for the
  *               program (tests/harness/sandbox.c: WORKBOOK_TIME_SCALE)
+ *   --cgroup NAME:TYPE:OPTIONS  the sandbox has a cgroup of its own
+ *               (cgbox.h): mount this hierarchy of it at /sys/fs/cgroup/NAME
+ *               (NAME "." for /sys/fs/cgroup), and keep the sandbox's own
+ *               processes in its leaves (cgview.h); one option a hierarchy
  *
  * The scenes:
  *
@@ -65,6 +69,11 @@
  *   --slow-ip MS        wrap ip(8): log every call, and make `ip link add`
  *               wait MS ms first; "== during" holds the log as it was when
  *               the probe reported, "== after" all of it (scene.h)
+ *   --trace-cgroup      as --trace-open, for the files that move a process
+ *               into a cgroup or limit one (cgroup.procs, memory.max, the
+ *               other limits, their v1 twins), with every execve(2) in the
+ *               same log, "exec PID PATH", in order; the first limit
+ *               written waits 500 ms (scene.h)
  *   --trace-open        watch which files the program and all it starts
  *               open: "open PID PATH read|write" in "== during" (so far)
  *               and "== after" (all), for each whose name ends in
@@ -93,6 +102,16 @@
  *               veth pair, up, lan0 with 192.0.2.1/24 and 2001:db8::1/64,
  *               lan1 with 192.0.2.2/24, no link-local addresses; and a
  *               bridge lan-br, down (scene.h)
+ *   --driver    the program's first argument (a tool, /box/NAME) is
+ *               run in its place, with the program's path as its own
+ *               first argument: `--driver -- PROGRAM TOOL ARG...` runs
+ *               `TOOL PROGRAM ARG...` (chapter 11's tool oci drives a
+ *               runtime as conmon does)
+ *   --cpu-window MS     once the probe has reported, measure the CPU time
+ *               its cgroup uses for MS milliseconds ("cpuwindow" and
+ *               "cpuquota" in "== during", cgview.h)
+ *   --fork-outside      once the probe has reported, fork a process from
+ *               here: "outside fork done" or "outside fork failed: REASON"
  *   --early-signal TERM|INT     before the run, start the program a few
  *               times with the probe holding, and send it the signal while
  *               its command is held at the door of execve(2); "early SIG
@@ -116,7 +135,12 @@
  * (it ended MS ms after) then "signal SIG orphans N" (the tasks still
  * there 300 ms later), or "signal SIG running" (still there after 1 s).
  * "== after" ends with "data DIR writable" or "data DIR unwritable: REASON"
- * and "file PATH present|absent".  With --image, "== before" and "== after"
+ * and "file PATH present|absent", then "peakrss KIB", the largest resident
+ * size of any process the program started.  With a cgroup (--cgroup), "== before"
+ * and "== after" start with the layout and every folder of the sandbox's
+ * cgroup ("cglayout", "cgroup"), "== during" holds the probe's folders and
+ * their files ("probecg", "cgfile"), and "== after" says whether the
+ * sandbox's own memory limit was reached ("boxmemory").  With --image, "== before" and "== after"
  * end with the image's device, inode and sum ("image DIR MAJOR:MINOR
  * INODE", "image DIR sum HEX"), and "== during" holds "nsmount PID TARGET
  * FSTYPE PROPAGATION" for each probe.  With --twin, "== twin" follows the
@@ -153,6 +177,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgview.h"
 #include "die.h"
 #include "image.h"
 #include "powers.h"
@@ -202,6 +227,8 @@ static struct {
 	const char *reach;		/* --reach ADDR, else NULL */
 	int lan;			/* --lan */
 	int early;			/* --early-signal: SIGTERM or SIGINT */
+	long cpu_window;		/* --cpu-window MS, else 0 */
+	int fork_outside;		/* --fork-outside */
 	int reaped, status;		/* the program ended while signalled */
 } extra;
 
@@ -450,6 +477,8 @@ static pid_t start(char *argv[], int *to_stdin, int *from_stdout)
 		if (dup2(in[0], STDIN_FILENO) == -1 ||
 		    dup2(out[1], STDOUT_FILENO) == -1)
 			die("dup2");
+		if (cgview_on())
+			cgview_enter_program();
 		watch_limit_program(&limits);
 		/* Filters before the capabilities go: without no_new_privs,
 		 * loading one takes CAP_SYS_ADMIN. */
@@ -514,6 +543,10 @@ static void relay_line(struct watch *w, char *line)
 	report_tasks(stdout, w->pid);
 	report_net(stdout);
 	report_ports(stdout);
+	if (watch_probe() != 0)
+		cgview_report_probe(stdout, watch_probe(), extra.fork_outside);
+	if (extra.cpu_window > 0 && watch_probe() != 0)
+		cgview_cpu_window(stdout, watch_probe(), extra.cpu_window);
 	if (extra.reach != NULL)
 		report_reach(extra.reach);
 	scene_report_ip(stdout);
@@ -620,8 +653,9 @@ static struct watch relay(pid_t pid, int from_stdout)
 }
 
 /* Prints a line for each limit the run reached.  A program whose malloc()
- * failed at the address-space limit has grown close to it. */
-static void report_limits(const struct watch *w)
+ * failed at the address-space limit has grown close to it; with a cgroup,
+ * the sandbox's memory limit says itself whether it was reached. */
+static void report_limits(const struct watch *w, bool memory_reached)
 {
 	long peak_kib = watch_peak_rss_kib();
 
@@ -629,8 +663,10 @@ static void report_limits(const struct watch *w)
 		printf("== limit time %ld\n", limits.time_ms);
 	if (w->nproc_reached)
 		printf("== limit processes %ld\n", w->peak_tasks);
-	if (limits.memory > 0 && peak_kib >= limits.memory / 2048)
-		printf("== limit memory %ld\n", peak_kib);
+	if ((limits.memory > 0 && peak_kib >= limits.memory / 2048) ||
+	    memory_reached)
+		printf("== limit memory %ld%s\n", peak_kib,
+		       memory_reached ? " cgroup" : "");
 }
 
 int main(int argc, char *argv[])
@@ -661,6 +697,7 @@ int main(int argc, char *argv[])
 		{ "slow-ip", required_argument, NULL, 'i' },
 		{ "hold-netns", no_argument, NULL, 'H' },
 		{ "trace-open", no_argument, NULL, 'T' },
+		{ "trace-cgroup", no_argument, NULL, 'G' },
 		{ "trace-powers", no_argument, NULL, 'P' },
 		{ "setuid-probe", no_argument, NULL, 'X' },
 		{ "early-signal", required_argument, NULL, 'e' },
@@ -668,12 +705,17 @@ int main(int argc, char *argv[])
 		{ "serve", required_argument, NULL, 's' },
 		{ "reach", required_argument, NULL, 'a' },
 		{ "lan", no_argument, NULL, 'w' },
+		{ "driver", no_argument, NULL, 'Z' },
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "cpu-window", required_argument, NULL, 'c' },
+		{ "fork-outside", no_argument, NULL, 'o' },
 		{ 0 },
 	};
 	static char *veth[] = { "ip", "link", "add", "veth-host", "type",
 				"veth", "peer", "name", "veth-peer", NULL };
 	char *bridge[] = { "ip", "link", "add", NULL, "type", "bridge", NULL };
-	int want_veth = 0, want_msgq = 0, want_rshared = 0, opt;
+	int want_veth = 0, want_msgq = 0, want_rshared = 0, driver = 0, opt;
+	bool memory_reached = false;
 	int from_stdout;
 	struct watch w;
 	pid_t pid;
@@ -714,6 +756,10 @@ int main(int argc, char *argv[])
 		case 'i': extra.slow_ip = atol(optarg); break;
 		case 'H': extra.hold_netns = 1; break;
 		case 'T': extra.trace_open = 1; break;
+		case 'G':
+			extra.trace_open = 1;
+			scene_trace_cgroups();
+			break;
 		case 'P': extra.trace_powers = 1; break;
 		case 'X': extra.setuid_probe = 1; break;
 		case 'e':
@@ -723,15 +769,33 @@ int main(int argc, char *argv[])
 		case 's': extra.serve = atoi(optarg); break;
 		case 'a': extra.reach = optarg; break;
 		case 'w': extra.lan = 1; break;
+		case 'Z':	/* the tool first, then the program it drives */
+			driver = 1;
+			break;
+		case 'g':
+			if (cgview_add(optarg) == -1)
+				die_msg("--cgroup %s: not NAME:TYPE:OPTIONS", optarg);
+			break;
+		case 'c': extra.cpu_window = atol(optarg); break;
+		case 'o': extra.fork_outside = 1; break;
 		default: die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
 		}
 	}
 	if (optind == argc)
 		die_msg("usage: observer [LIMIT...] [SCENE...] -- PROGRAM [ARG...]");
+	if (driver && optind + 1 < argc) {
+		char *program = argv[optind];
+
+		argv[optind] = argv[optind + 1];
+		argv[optind + 1] = program;
+	}
 
 	for (int i = optind; i < argc; i++)
 		probe_holds |= strcmp(argv[i], "--hold") == 0;
 	watch_init(PROBE);
+	/* First, while "/" may still be written to. */
+	if (cgview_on())
+		cgview_setup();
 	watch_limit_sandbox(&limits);
 	prepare_extra();
 	if (want_veth)
@@ -757,6 +821,7 @@ int main(int argc, char *argv[])
 		scene_slow_ip(extra.slow_ip);
 
 	printf("== before\n");
+	cgview_report_tree(stdout);
 	report_view(stdout);
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
@@ -782,19 +847,22 @@ int main(int argc, char *argv[])
 	w = relay(pid, from_stdout);
 
 	printf("== after\n");
+	cgview_report_tree(stdout);
+	memory_reached = cgview_on() && cgview_box_memory_reached(stdout);
 	report_view(stdout);
 	if (extra.image != NULL)
 		image_report(stdout, extra.image);
 	report_ports(stdout);
 	report_extra();
 	printf("program %d\n", w.pid);
+	printf("peakrss %ld\n", watch_peak_rss_kib());
 	scene_report_ip(stdout);
 	scene_report_trace(stdout);
 	if (extra.netns_fd != -1)
 		close(extra.netns_fd);
 	if (w.outlived)
 		printf("== outlived\n");
-	report_limits(&w);
+	report_limits(&w, memory_reached);
 	if (WIFSIGNALED(w.status))
 		printf("== status signal %d\n", WTERMSIG(w.status));
 	else

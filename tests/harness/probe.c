@@ -37,7 +37,20 @@
  *   --orphan             leave an orphan: a grandchild whose parent has
  *                        exited, which ends at once; then wait up to 1 s for
  *                        whoever adopted it to reap it ("done orphan PID")
+ *   --daemon             leave a daemon: a grandchild in a session of its
+ *                        own, its descriptors closed, whose parent has
+ *                        exited, and which waits 10 s before it ends
  *   --crash              die of SIGSEGV
+ *   --cgroup             look at its own cgroups, as the root of its cgroup
+ *                        namespace: print "cgself LINE" for each line of
+ *                        /proc/self/cgroup, then, in a mount namespace of
+ *                        its own where each cgroup hierarchy is mounted
+ *                        afresh, "cglimit FILE VALUE" for each limit file
+ *                        at the top (memory.max, pids.max, cpu.max and
+ *                        their v1 twins)
+ *   --forks N            fork up to N children that wait until the probe
+ *                        ends; print "forked K", and "failed fork: REASON"
+ *                        if fork() failed before N
  *   --creds              print its credentials, as its system calls report
  *                        them: ids, groups, capability sets, no_new_privs
  *                        and seccomp mode ("cred FIELD VALUE", powers.h)
@@ -46,6 +59,10 @@
  *                        ERRNO" or "try CALL killed SIG" (powers.h)
  *   --hold               before exiting, wait for end of file on stdin, so
  *                        that the observer can look at it while it runs
+ *   --spin               hold as --hold does, spinning on the CPU meanwhile
+ *   --eat MIB            last of all, after the hold: take MIB MiB of memory,
+ *                        one at a time, touching every page; "done eat MIB"
+ *                        if it is still alive then
  *
  * Exit status: 0, or 3 when an action failed, 2 for a usage error.
  */
@@ -59,11 +76,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/msg.h>
@@ -368,6 +387,162 @@ static int orphan(void)
 	return 1;
 }
 
+/* Leaves a daemon that outlives the probe by 10 s, unless killed; returns 0,
+ * or 1 with a message. */
+static int daemon_left(void)
+{
+	pid_t middle;
+
+	fflush(stdout);
+	middle = fork();
+	if (middle == -1)
+		return outcome(-1, "daemon", "fork");
+	if (middle == 0) {
+		if (fork() == 0) {
+			prctl(PR_SET_NAME, "probe-daemon");
+			setsid();
+			for (int fd = 0; fd < 1024; fd++)
+				close(fd);
+			nanosleep(&(struct timespec){ 10, 0 }, NULL);
+		}
+		_exit(0);
+	}
+	if (waitpid(middle, NULL, 0) == -1)
+		return outcome(-1, "daemon", "waitpid");
+	return outcome(0, "daemon", "left");
+}
+
+/* Prints "cgself LINE" for each line of /proc/self/cgroup; then, in a mount
+ * namespace of its own, mounts each cgroup hierarchy afresh where it was,
+ * so that its top is this process's cgroup namespace's root, and prints
+ * "cglimit FILE VALUE" for each limit file there.  Returns 0, or -1 with
+ * errno set. */
+static int look_at_cgroups(void)
+{
+	static const char *const limits[] = {
+		"memory.max", "memory.swap.max", "memory.limit_in_bytes",
+		"memory.memsw.limit_in_bytes", "pids.max", "cpu.max",
+		"cpu.cfs_quota_us", "cpu.cfs_period_us",
+	};
+	static struct { char mnt[4096], controllers[128]; bool v2; } found[16];
+	char line[4096], mnt[4096], type[32], opts[256], path[4200], value[256];
+	FILE *in = fopen("/proc/self/cgroup", "re");
+	int n = 0;
+
+	if (in == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), in) != NULL)
+		printf("cgself %s", line);
+	fclose(in);
+	if (unshare(CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return -1;
+	/* Every cgroup mount first: the new mounts would join the list. */
+	in = fopen("/proc/self/mountinfo", "re");
+	if (in == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), in) != NULL && n < 16) {
+		char *dash = strstr(line, " - ");
+
+		if (dash == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(dash, " - %31s %*s %255s", type, opts) != 2 ||
+		    (strcmp(type, "cgroup") != 0 && strcmp(type, "cgroup2") != 0))
+			continue;
+		found[n].v2 = strcmp(type, "cgroup2") == 0;
+		snprintf(found[n].mnt, sizeof(found[n].mnt), "%s", mnt);
+		found[n].controllers[0] = '\0';
+		/* v1: the controllers, without "rw" and the like. */
+		for (char *save = NULL, *w = strtok_r(opts, ",", &save); w != NULL;
+		     w = strtok_r(NULL, ",", &save))
+			if (strcmp(w, "memory") == 0 || strcmp(w, "pids") == 0 ||
+			    strcmp(w, "cpu") == 0 || strcmp(w, "cpuacct") == 0)
+				snprintf(found[n].controllers + strlen(found[n].controllers),
+					 sizeof(found[n].controllers) -
+					 strlen(found[n].controllers), "%s%s",
+					 found[n].controllers[0] ? "," : "", w);
+		n += found[n].v2 || found[n].controllers[0] != '\0';
+	}
+	fclose(in);
+	for (int k = 0; k < n; k++) {
+		/* The kernel refuses a file system on the folder it is mounted
+		 * on already (EBUSY): a tmpfs goes between. */
+		if (mount("tmpfs", found[k].mnt, "tmpfs", 0, "size=4k") == -1 ||
+		    mount("cgroup", found[k].mnt, found[k].v2 ? "cgroup2" : "cgroup",
+			  0, found[k].v2 ? NULL : found[k].controllers) == -1)
+			return -1;
+		for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+			ssize_t got;
+			int fd;
+
+			snprintf(path, sizeof(path), "%.4000s/%s", found[k].mnt, limits[i]);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd == -1)
+				continue;
+			got = read(fd, value, sizeof(value) - 1);
+			close(fd);
+			if (got <= 0)
+				continue;
+			value[got] = '\0';
+			value[strcspn(value, "\n")] = '\0';
+			printf("cglimit %s %s\n", limits[i], value);
+		}
+	}
+	return 0;
+}
+
+/* Forks up to n children that wait, blocked on a pipe, until the probe
+ * ends; prints "forked K" and, if fork() failed first, why.  Returns 0 if
+ * all n were made. */
+static int forks(long n)
+{
+	int fds[2];
+	long made = 0;
+	int rc = 0;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return outcome(-1, "forks", "pipe2");
+	fflush(stdout);
+	for (; made < n; made++) {
+		pid_t pid = fork();
+		char c;
+
+		if (pid == -1) {
+			printf("failed fork: %s\n", strerror(errno));
+			rc = 1;
+			break;
+		}
+		if (pid == 0) {
+			/* Named apart from the probe, whose end the observer
+			 * watches for. */
+			prctl(PR_SET_NAME, "probe-child");
+			close(fds[1]);
+			while (read(fds[0], &c, 1) > 0)
+				continue;
+			_exit(0);
+		}
+	}
+	close(fds[0]);	/* the write end stays open until the probe ends */
+	printf("forked %ld\n", made);
+	return rc;
+}
+
+/* Takes mib MiB of memory, a MiB at a time, touching every page; prints
+ * "done eat MIB" if it got it all (a limit that holds kills it first). */
+static int eat(long mib)
+{
+	for (long i = 0; i < mib; i++) {
+		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return outcome(-1, "eat", "mmap");
+		memset(p, 1, 1 << 20);
+	}
+	printf("done eat %ld\n", mib);
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -389,12 +564,18 @@ int main(int argc, char *argv[])
 		{ "make-mq", required_argument, NULL, 'M' },
 		{ "orphan", no_argument, NULL, 'o' },
 		{ "crash", no_argument, NULL, 'c' },
+		{ "daemon", no_argument, NULL, 'D' },
+		{ "cgroup", no_argument, NULL, 'g' },
+		{ "forks", required_argument, NULL, 'f' },
 		{ "creds", no_argument, NULL, 'P' },
 		{ "try", required_argument, NULL, 'T' },
 		{ "hold", no_argument, NULL, 'w' },
+		{ "spin", no_argument, NULL, 'x' },
+		{ "eat", required_argument, NULL, 'E' },
 		{ 0 },
 	};
-	int failed = 0, hold = 0, opt;
+	int failed = 0, hold = 0, spin = 0, opt;
+	long mib = 0;
 
 	printf("== inside\n");
 	report_view(stdout);
@@ -468,6 +649,16 @@ int main(int argc, char *argv[])
 			 * sent; a real fault cannot be ignored. */
 			*(volatile int *)NULL = 0;
 			break;
+		case 'D':
+			failed |= daemon_left();
+			break;
+		case 'g':
+			if (look_at_cgroups() == -1)
+				failed |= outcome(-1, "cgroup", "view");
+			break;
+		case 'f':
+			failed |= forks(atol(optarg));
+			break;
 		case 'P':
 			powers_report_own(stdout);
 			break;
@@ -479,6 +670,12 @@ int main(int argc, char *argv[])
 		case 'w':
 			hold = 1;
 			break;
+		case 'x':
+			hold = spin = 1;
+			break;
+		case 'E':
+			mib = atol(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: probe [--ACTION ARG]... [--hold]\n");
 			return 2;
@@ -487,11 +684,17 @@ int main(int argc, char *argv[])
 	printf("== end inside\n");
 	fflush(stdout);
 
+	if (spin && fcntl(STDIN_FILENO, F_SETFL, O_NONBLOCK) == -1)
+		spin = 0;
 	if (hold) {
 		char buf[256];
+		ssize_t n;
 
-		while (read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0 ||
+		       (n == -1 && spin && errno == EAGAIN))
 			continue;
 	}
+	if (mib > 0)
+		failed |= eat(mib);
 	return failed ? 3 : 0;
 }

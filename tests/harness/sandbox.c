@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgbox.h"
 #include "sandbox.h"
 
 #ifndef TOOLS_DIR
@@ -148,7 +149,8 @@ static void push_top(struct argv *a, const char *path)
  * observer, the probe and any other tool an argument names (@NAME, as
  * /box/NAME) in from the descriptors named in fds, in that order. */
 static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program,
-			 const char *const scene[], const char *const args[])
+			 const char *const scene[], const char *const args[],
+			 const char *cg_args, char sync_fds[2][16])
 {
 	static const char *const tops[] = {
 		"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
@@ -161,7 +163,12 @@ static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program
 	snprintf(scale, sizeof(scale), "%d", time_scale());
 	snprintf(files, sizeof(files), "%d", FILES_LIMIT);
 
-	push(a, "bwrap", "--unshare-user", "--uid", "0", "--gid", "0",
+	push(a, "bwrap", NULL);
+	/* With a cgroup: bubblewrap says once it has made the sandbox, and
+	 * the sandbox waits until its process is moved out of box/. */
+	if (cg_args != NULL)
+		push(a, "--info-fd", sync_fds[0], "--block-fd", sync_fds[1], NULL);
+	push(a, "--unshare-user", "--uid", "0", "--gid", "0",
 	     "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-ipc",
 	     "--unshare-cgroup-try", "--hostname", "sandbox", "--as-pid-1",
 	     "--die-with-parent", "--new-session", "--cap-add", "ALL",
@@ -182,12 +189,37 @@ static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program
 			cr_assert_fail("asprintf: out of memory");
 		push(a, "--perms", "0755", "--file", fds[i++], path, NULL);
 	}
-	push(a, "/box/observer", "--nproc", nproc, "--memory", memory,
-	     "--time-limit", time_limit, "--files", files, NULL);
+	push(a, "/box/observer", "--nproc", nproc, "--time-limit", time_limit,
+	     "--files", files, NULL);
 	if (time_scale() > 1)
 		push(a, "--time-scale", scale, NULL);
-	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
+	/* A cgroup bounds the sandbox's memory as a whole; without one, each
+	 * process's address space is bounded instead. */
+	if (cg_args == NULL)
+		push(a, "--memory", memory, NULL);
+	for (const char *w = cg_args; w != NULL && *w != '\0'; w += strlen(w) + 1)
+		push(a, w, NULL);
+	for (int i = 0; scene != NULL && scene[i] != NULL; i++) {
+		/* The sandbox's cgroup is the test process's to make. */
+		if (strcmp(scene[i], "--no-cgroup") == 0)
+			continue;
+		if (strcmp(scene[i], "--cgroup-lacks") == 0 && scene[i + 1] != NULL) {
+			i++;
+			continue;
+		}
+		/* A scene's own time limit stretches as the default does. */
+		if (strcmp(scene[i], "--time-limit") == 0 && scene[i + 1] != NULL &&
+		    time_scale() > 1) {
+			static char scene_limit[24];
+
+			snprintf(scene_limit, sizeof(scene_limit), "%ld",
+				 atol(scene[i + 1]) * time_scale());
+			push(a, "--time-limit", scene_limit, NULL);
+			i++;
+			continue;
+		}
 		push(a, scene[i], NULL);
+	}
 	push(a, "--", box_program, NULL);
 	for (int i = 0; args != NULL && args[i] != NULL; i++) {
 		char *path;
@@ -232,10 +264,11 @@ static bool real_root(void)
 	return initial;
 }
 
-/* In the forked child: limits, then a spare uid when we are the machine's
- * root, then bubblewrap.  Never returns. */
+/* In the forked child: limits, the sandbox's cgroup (box, unless NULL),
+ * then the uid spare when we are the machine's root, then bubblewrap.
+ * Never returns. */
 static void exec_sandbox(struct argv *a, pid_t parent, const int fds[], int out,
-			 int err)
+			 int err, const struct cgbox *box, uid_t spare)
 {
 	struct rlimit core = { 0, 0 }, fsize = { 64 << 20, 64 << 20 };
 	struct rlimit nproc = { NPROC_LIMIT, NPROC_LIMIT };
@@ -249,12 +282,17 @@ static void exec_sandbox(struct argv *a, pid_t parent, const int fds[], int out,
 			_exit(125);
 	setrlimit(RLIMIT_CORE, &core);
 	setrlimit(RLIMIT_FSIZE, &fsize);
-	if (real_root()) {
+	/* Into box/ while we may still write anywhere: bubblewrap makes the
+	 * sandbox's cgroup namespace there. */
+	if (box != NULL && cgbox_enter(box) == -1) {
+		dprintf(STDERR_FILENO, "sandbox: cannot enter the sandbox's "
+			"cgroup: %s\n", strerror(errno));
+		_exit(125);
+	}
+	if (spare != (uid_t)-1) {
 		/* Root outside would make the sandbox's root real root: run it
 		 * as a uid no one uses, one per test so that the process limit
 		 * (counted per uid) is this test's alone. */
-		uid_t spare = 200000 + (uid_t)getpid() % 100000;
-
 		setrlimit(RLIMIT_NPROC, &nproc);
 		if (setgroups(0, NULL) == -1 ||
 		    setresgid(spare, spare, spare) == -1 ||
@@ -303,12 +341,13 @@ static int take(int fd, char **buf, size_t *len)
 
 /* Collects the child's stdout and stderr until both close, killing it at
  * the time or output limit; then reaps it. */
-static void collect(struct run *r, pid_t pid, int out, int err)
+static void collect(struct run *r, pid_t pid, int out, int err,
+		    long long timeout_ms)
 {
 	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
 	char **bufs[2] = { &r->out, &r->err };
 	size_t lens[2] = { 0, 0 };
-	long long deadline = now_ms() + (long long)TIMEOUT_MS * time_scale();
+	long long deadline = now_ms() + timeout_ms * time_scale();
 	int open_fds = 2;
 
 	while (open_fds > 0) {
@@ -374,9 +413,14 @@ static void parse(struct run *r)
 			else if (strncmp(section, "limit time ", 11) == 0)
 				r->timed_out = true;
 			else if (sscanf(section, "limit processes %ld",
-					&r->nproc_peak) != 1)
-				sscanf(section, "limit memory %ld",
-				       &r->memory_peak_kib);
+					&r->nproc_peak) != 1 &&
+				 sscanf(section, "limit memory %ld",
+					&r->memory_peak_kib) == 1) {
+				r->memory_cgroup = strstr(section, " cgroup") != NULL;
+				/* Reached, though no process was seen that big. */
+				if (r->memory_peak_kib == 0)
+					r->memory_peak_kib = 1;
+			}
 			continue;
 		}
 		if (r->nlines == cap) {
@@ -481,6 +525,53 @@ static void cache_save(const struct run *r, int fd)
 	fclose(out);
 }
 
+/* Returns the word after the scene word key ("--cgroup-lacks"), key itself
+ * if it has none, or NULL if the scene lacks key. */
+static const char *scene_word(const char *const scene[], const char *key)
+{
+	for (int i = 0; scene != NULL && scene[i] != NULL; i++)
+		if (strcmp(scene[i], key) == 0)
+			return scene[i + 1] != NULL ? scene[i + 1] : key;
+	return NULL;
+}
+
+/* The program's time limit: TIME_LIMIT_MS, or more if the scene asks for
+ * it ("--time-limit MS", which the observer reads after its default: a
+ * test that holds the command for a measured while). */
+static long time_limit_ms = TIME_LIMIT_MS;
+
+static void set_time_limit(const char *const scene[])
+{
+	const char *ms = scene_word(scene, "--time-limit");
+
+	time_limit_ms = ms != NULL && atol(ms) > TIME_LIMIT_MS ? atol(ms) :
+								 TIME_LIMIT_MS;
+}
+
+/* Reads what bubblewrap writes on fd once it has made the sandbox, until it
+ * closes it (or ms pass): then its own process may leave box/.  Returns 0
+ * if it said something. */
+static int wait_for_sandbox(int fd, long long ms)
+{
+	long long deadline = now_ms() + ms;
+	char buf[512];
+	size_t got = 0;
+	ssize_t n = 1;
+
+	while (n != 0 && now_ms() < deadline) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		if (poll(&p, 1, (int)(deadline - now_ms())) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno != EINTR)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	return got > 0 ? 0 : -1;
+}
+
 void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 const char *const args[])
 {
@@ -488,12 +579,17 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	int cache = cache_open(&entry, program, scene, args);
 
 	struct argv a = { .n = 0 };
-	int fds[MAX_TOOLS + 2], out[2], err[2];
-	char fd_names[MAX_TOOLS + 2][16] = { "" };
+	int fds[MAX_TOOLS + 4], out[2], err[2], info[2] = { -1, -1 };
+	int block[2] = { -1, -1 };
+	char fd_names[MAX_TOOLS + 2][16] = { "" }, sync_names[2][16] = { "", "" };
 	char *box_program, *copy = strdup(program), *path;
+	static char cg_args[1024];
+	static struct cgbox box;
+	bool cgroup = false;
 	const char *tool;
+	uid_t spare = real_root() ? 200000 + (uid_t)getpid() % 100000 : (uid_t)-1;
 	pid_t parent = getpid(), pid;
-	int n = 0;
+	int n = 0, nfds;
 
 	memset(r, 0, sizeof(*r));
 	r->out = strdup("");
@@ -507,28 +603,66 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		fds[n++] = open_tool(path);
 		free(path);
 	}
-	fds[n] = -1;
+	nfds = n;
 	if (asprintf(&box_program, "/box/%s", basename(copy)) == -1)
 		cr_assert_fail("asprintf: out of memory");
 	for (int i = 0; i < n; i++)
 		snprintf(fd_names[i], sizeof(fd_names[i]), "%d", fds[i]);
-	sandbox_argv(&a, fd_names, box_program, scene, args);
 
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-		cr_assert_fail("sandbox: prctl PR_SET_CHILD_SUBREAPER: %s",
-			       strerror(errno));
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1)
-		cr_assert_fail("sandbox: pipe2: %s", strerror(errno));
-	pid = fork();
-	if (pid == -1)
-		cr_assert_fail("sandbox: fork: %s", strerror(errno));
+	set_time_limit(scene);
+	/* The sandbox's cgroup, where this machine gives us one (cgbox.h). */
+	if (scene_word(scene, "--no-cgroup") == NULL && cgbox_find(&box) == 0) {
+		if (cgbox_make(&box, scene_word(scene, "--cgroup-lacks"),
+			       MEMORY_LIMIT, NPROC_LIMIT, spare, spare) == -1)
+			cr_assert_fail("sandbox: the sandbox's cgroup: %s", box.why);
+		if (pipe2(info, O_CLOEXEC) == -1 || pipe2(block, O_CLOEXEC) == -1) {
+			cgbox_remove(&box);
+			cr_assert_fail("sandbox: pipe2: %s", strerror(errno));
+		}
+		cgroup = true;
+		fds[n++] = info[1];
+		fds[n++] = block[0];
+		snprintf(sync_names[0], sizeof(sync_names[0]), "%d", info[1]);
+		snprintf(sync_names[1], sizeof(sync_names[1]), "%d", block[0]);
+		cgbox_mount_args(&box, cg_args, sizeof(cg_args));
+	}
+	fds[n] = -1;
+	sandbox_argv(&a, fd_names, box_program, scene, args,
+		     cgroup ? cg_args : NULL, sync_names);
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1 ||
+	    pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
+	    (pid = fork()) == -1) {
+		int errnum = errno;
+
+		if (cgroup)
+			cgbox_remove(&box);
+		cr_assert_fail("sandbox: prctl, pipe2 or fork: %s", strerror(errnum));
+	}
 	if (pid == 0)
-		exec_sandbox(&a, parent, fds, out[1], err[1]);
+		exec_sandbox(&a, parent, fds, out[1], err[1],
+			     cgroup ? &box : NULL, spare);
 	close(out[1]);
 	close(err[1]);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
-	collect(r, pid, out[0], err[0]);
+	if (cgroup) {
+		/* Once bubblewrap has made the sandbox, its own process leaves
+		 * box/, then the sandbox may go on. */
+		close(info[1]);
+		close(block[0]);
+		if (wait_for_sandbox(info[0], TIMEOUT_MS * time_scale()) == 0 &&
+		    cgbox_release(&box, pid) == -1)
+			kill(pid, SIGKILL);
+		if (write(block[1], "1", 1) != 1)
+			kill(pid, SIGKILL);
+		close(block[1]);
+		close(info[0]);
+	}
+	collect(r, pid, out[0], err[0], TIMEOUT_MS - TIME_LIMIT_MS + time_limit_ms);
+	/* Everything in it has ended with bubblewrap. */
+	if (cgroup && cgbox_remove(&box) == -1)
+		cr_assert_fail("sandbox: the sandbox's cgroup is left: %s", box.why);
 	/* A run the sandbox could not start is not worth keeping. */
 	if (cache != -1 && !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125))
 		cache_save(r, cache);
@@ -549,6 +683,13 @@ ran:
 	if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125)
 		cr_assert_fail("sandbox: could not start bubblewrap (`make doctor` says "
 			       "why):\n%s", r->err);
+}
+
+const char *sandbox_cgroup_missing(void)
+{
+	static struct cgbox box;
+
+	return cgbox_find(&box) == 0 ? NULL : box.why;
 }
 
 /* Returns the text of line i after "KEY " if it is in section and starts
@@ -584,6 +725,13 @@ const char *run_limit(const struct run *r)
 			      "processes, %ld at once, up to the sandbox's limit "
 			      "of %d, and was stopped. Does a loop call fork() "
 			      "without end?", r->nproc_peak, NPROC_LIMIT);
+	else if (r->memory_peak_kib > 0 && r->memory_cgroup)
+		rc = asprintf(&why, "memory limit: the program and all it "
+			      "started used all the memory the sandbox's cgroup "
+			      "allows, %d MiB (its largest process had %ld MiB), "
+			      "and the kernel's OOM killer stopped one. Does a "
+			      "loop allocate without end?", MEMORY_LIMIT >> 20,
+			      r->memory_peak_kib / 1024);
 	else if (r->memory_peak_kib > 0)
 		rc = asprintf(&why, "memory limit: the program grew to %ld MiB, "
 			      "up to the sandbox's limit of %d MiB a process, "
@@ -596,9 +744,9 @@ const char *run_limit(const struct run *r)
 			      "without end?", OUTPUT_LIMIT >> 10);
 	else if (r->timed_out)
 		rc = asprintf(&why, "time limit: the program was still running "
-			      "after %d s and was stopped. Does it wait for "
+			      "after %ld s and was stopped. Does it wait for "
 			      "something that never comes, or loop without "
-			      "end?", TIME_LIMIT_MS / 1000);
+			      "end?", time_limit_ms / 1000);
 	else if (r->forged)
 		rc = asprintf(&why, "not isolated: the report came from the "
 			      "program itself; the command it was given (the "
@@ -773,4 +921,27 @@ const char *run_task(const struct run *r, const char *comm)
 			return pid;
 	}
 	return NULL;
+}
+
+const char *run_cgfile(const struct run *r, const char *file)
+{
+	size_t k = strlen(file);
+	const char *v;
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		if ((v = value_of(r, i, "during", "cgfile")) == NULL)
+			continue;
+		v = strchr(v, ' ');	/* past the hierarchy's name */
+		if (v != NULL && strncmp(v + 1, file, k) == 0 && v[1 + k] == ' ')
+			return v + 2 + k;
+	}
+	return NULL;
+}
+
+bool run_cgroups_unchanged(const struct run *r)
+{
+	return run_count(r, "before", "cglayout") == 1 &&
+	       run_count(r, "after", "cglayout") == 1 &&
+	       strcmp(run_list(r, "before", "cgroup"),
+		      run_list(r, "after", "cgroup")) == 0;
 }

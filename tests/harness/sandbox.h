@@ -5,7 +5,8 @@
  * A run starts bubblewrap: a new user namespace whose root is an unprivileged
  * uid outside (a spare uid when we are root, our own otherwise), new mount,
  * pid, net, uts, ipc and cgroup namespaces, a tmpfs root with /usr and /etc
- * read-only, its own /proc, /dev and /tmp.  Inside, the observer (observer.c)
+ * read-only, its own /proc, /dev and /tmp; where this machine gives one, a
+ * cgroup of its own (cgbox.h), mounted at /sys/fs/cgroup.  Inside, the observer (observer.c)
  * prepares the scene and runs the program, usually with the probe as its
  * command.  Time, processes, memory and output are limited; everything the
  * run started dies with it.  DEVELOPERS.md tells how the layers fit.
@@ -31,7 +32,8 @@ struct run {
 	bool outlived;		/* the program ended by itself while its
 				 * command, the probe, still ran */
 	long nproc_peak;	/* the process limit was reached: the peak, */
-	long memory_peak_kib;	/* the memory limit: the largest size seen */
+	long memory_peak_kib;	/* the memory limit: the largest size seen, */
+	bool memory_cgroup;	/* the sandbox's cgroup's limit, not a process's */
 	int leftovers;		/* processes still running after the program */
 	size_t nlines;		/* out, split into lines, each tagged */
 	struct run_line {	/* with the section it is in */
@@ -47,10 +49,17 @@ const char *program_under_test(const char *name);
 /* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
  * where scene and args are NULL-terminated lists (scene may be NULL) and
  * "@probe" in args stands for the probe's path inside, "@NAME" for that of
- * a copy of the tool build/tests/NAME (the escape, say).  Fills *r; aborts
- * the test (cr_fail) when the sandbox itself cannot start. */
+ * a copy of the tool build/tests/NAME (the escape, say).  Two scene words
+ * are for the test process, not the observer: "--no-cgroup" (the sandbox
+ * gets no cgroup, as where none can be had) and "--cgroup-lacks NAME" (its
+ * cgroup has no controller NAME, as on a machine without it).  Fills *r;
+ * aborts the test (cr_fail) when the sandbox itself cannot start. */
 void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 const char *const args[]);
+
+/* Returns NULL if the sandbox gets a cgroup of its own on this machine, else
+ * why not and what would give it one (for cr_skip_test). */
+const char *sandbox_cgroup_missing(void);
 
 /* Returns the value of the first line "KEY VALUE" in section ("before",
  * "inside", "during", "after"), or NULL. */
@@ -105,6 +114,15 @@ const char *run_list(const struct run *r, const char *section, const char *key);
  * wherever a pivot left them. */
 int run_count_mounts_named(const struct run *r, const char *section,
 			   const char *key, const char *const names[]);
+
+/* Returns the value of the probe's cgroup file file ("memory.max") as the
+ * observer read it while the probe held ("cgfile NAME FILE VALUE" in
+ * "== during"), or NULL. */
+const char *run_cgfile(const struct run *r, const char *file);
+
+/* Returns true if the sandbox's cgroup folders were the same once the
+ * program had ended ("== after") as before it ran. */
+bool run_cgroups_unchanged(const struct run *r);
 
 /* Returns the outer pid of the first "during" task named comm, or NULL. */
 const char *run_task(const struct run *r, const char *comm);

@@ -32,6 +32,7 @@
 #define IP_REAL "/box/ip-real"
 #define IP_WRAPPER "/box/ip-slow"
 #define TRACE_LOG "/box/trace.log"
+#define LIMIT_DELAY_MS 500	/* scene_trace_cgroups(): the first limit's wait */
 
 /* Loads a seccomp filter under which each of calls (NULL-terminated) gets
  * action, and the rules that more adds (unless NULL); returns it.  A name
@@ -113,14 +114,30 @@ static int receive_fd(int sock)
 	return fd;
 }
 
+/* What the tracer watches: the id maps (--trace-open), or the files that
+ * move a process into a cgroup or limit one, and every execve (cgroup). */
+static bool trace_cgroups;
+
+void scene_trace_cgroups(void)
+{
+	trace_cgroups = true;
+}
+
 /* Returns true if path ends in one of the names the tracer logs. */
 static bool watched(const char *path)
 {
-	static const char *const names[] = { "/uid_map", "/gid_map",
-					      "/setgroups" };
+	static const char *const maps[] = { "/uid_map", "/gid_map", "/setgroups",
+					     NULL };
+	static const char *const cgroups[] = {
+		"/cgroup.procs", "/cgroup.subtree_control", "/memory.max",
+		"/memory.swap.max", "/memory.limit_in_bytes",
+		"/memory.memsw.limit_in_bytes", "/pids.max", "/cpu.max",
+		"/cpu.cfs_quota_us", "/cpu.cfs_period_us", NULL,
+	};
+	const char *const *names = trace_cgroups ? cgroups : maps;
 	size_t n = strlen(path);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; names[i] != NULL; i++) {
 		size_t k = strlen(names[i]);
 
 		if (n >= k && strcmp(path + n - k, names[i]) == 0)
@@ -239,6 +256,7 @@ static void trace(int notify, FILE *log)
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	char path[PATH_MAX], mem[64];
+	bool delayed = false;
 
 	if (seccomp_notify_alloc(&req, &resp) != 0)
 		_exit(1);
@@ -254,6 +272,13 @@ static void trace(int notify, FILE *log)
 		if (seccomp_notify_receive(notify, req) != 0)
 			continue;	/* the caller died meanwhile */
 		nr = req->data.nr;
+		if (trace_cgroups && (nr == SYS_execve || nr == SYS_execveat)) {
+			exec_path(req, path, sizeof(path));
+			fprintf(log, "exec %d %s\n", req->pid, path);
+			fflush(log);
+			go_on(notify, req, resp);
+			continue;
+		}
 		if (!is_open(nr)) {
 			log_power(req, log);
 			go_on(notify, req, resp);
@@ -280,10 +305,19 @@ static void trace(int notify, FILE *log)
 		if (n > 0) {
 			path[n] = '\0';
 			if (watched(path)) {
+				bool writes = (flags & O_ACCMODE) != O_RDONLY;
+
 				fprintf(log, "open %d %s %s\n", req->pid, path,
-					(flags & O_ACCMODE) == O_RDONLY ?
-					"read" : "write");
+					writes ? "write" : "read");
 				fflush(log);
+				/* The first limit written waits: a child let go
+				 * before it is seen to run meanwhile. */
+				if (trace_cgroups && writes && !delayed &&
+				    strstr(path, "/cgroup.") == NULL) {
+					delayed = true;
+					nanosleep(&(struct timespec){ 0, LIMIT_DELAY_MS *
+								     1000000L }, NULL);
+				}
 			}
 		}
 		go_on(notify, req, resp);
@@ -373,8 +407,12 @@ void scene_trace_program(int sock, bool opens, bool powers)
 {
 	/* open(2) is not on every machine: openat(2) is. */
 	static const char *const calls[] = { "open", "openat", "openat2", NULL };
+	/* scene_trace_cgroups(): the execs too. */
+	static const char *const with_execs[] = { "open", "openat", "openat2",
+						  "execve", "execveat", NULL };
 	static const char *const none[] = { NULL };
-	scmp_filter_ctx ctx = load_filter(opens ? calls : none, SCMP_ACT_NOTIFY,
+	scmp_filter_ctx ctx = load_filter(!opens ? none : trace_cgroups ?
+					  with_execs : calls, SCMP_ACT_NOTIFY,
 					  true, powers ? notify_on_powers : NULL);
 	int fd = seccomp_notify_fd(ctx);
 

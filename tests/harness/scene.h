@@ -35,9 +35,20 @@ pid_t scene_trace_start(int *sock);
  * failure. */
 void scene_trace_program(int sock, bool opens, bool powers);
 
+/* Makes the tracer watch, instead of the id maps, the files that move a
+ * process into a cgroup or set its limits (cgroup.procs,
+ * cgroup.subtree_control, memory.max and the other limits of v2 and v1),
+ * and every execve(2), logged "exec PID PATH" (--trace-cgroup).  The
+ * first limit opened for writing waits 500 ms before it opens: a program
+ * that lets its command go before it writes the limits is seen to, its
+ * command's execve() in the log before them, however fast it is.  Call it
+ * before scene_trace_start(). */
+void scene_trace_cgroups(void);
+
 /* Prints the tracer's log, in the order the calls were made: "open PID
  * PATH read|write" for each file named above, "power PID CALL ARG..." for
- * each call of --trace-powers. */
+ * each call of --trace-powers, and with scene_trace_cgroups() "exec PID
+ * PATH" for each program started. */
 void scene_report_trace(FILE *out);
 
 /* Starts argv (the program, then its command and the command's arguments)

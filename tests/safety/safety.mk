@@ -20,10 +20,16 @@ TEST_STEPS += test-badinput
 BADINPUT_MUTANTS := net-silent/net mount-twice/mount pid-onward/pid \
 	skeleton-127/skeleton rootfs-onward/rootfs rootfs-into-file/rootfs \
 	rootfs-vague/rootfs rootfs-no-proc/rootfs rootfs-status/rootfs \
-	network-onward/network privileges-any-cap/privileges
+	network-onward/network cgroup-zero/cgroup cgroup-any-suffix/cgroup \
+	cgroup-any-cpu/cgroup cgroup-no-controller/cgroup \
+	privileges-any-cap/privileges
 test-badinput: $(BINS) $(TEST_TOOLS) $(T)/test-badinput \
 		$(BADINPUT_MUTANTS:%=$(T)/badinput/%)
-	tests/safety/badinput.sh $(B)
+	tests/safety/badinput.sh $(B) $(filter-out $(BADINPUT_ELSEWHERE),$(PROGRAMS))
+# Not here: chapter 8's bad limits are checked in its own step (test-cgroup),
+# and chapter 11's runtime takes OCI commands, not COMMAND [ARG...]: its bad
+# input is checked by tests/chapters/runtime.sh.
+BADINPUT_ELSEWHERE := cgroup runtime
 
 # net-silent: says clone() was refused, then exits 0.
 $(T)/badinput/net-silent/net.c: chapters/01-net/net.c
@@ -67,6 +73,22 @@ $(T)/badinput/network-onward/network.c: chapters/09-network/network.c
 	@mkdir -p $(@D)
 	sed 's/failed = wire(nl, netns, &made);/failed = wire(nl, netns, \&made) \&\& 0;/' $< > $@
 $(T)/badinput/network-%: LDLIBS += -lmnl
+# cgroup-zero: takes a limit of 0, which the kernel would hold it to.
+$(T)/badinput/cgroup-zero/cgroup.c: chapters/08-cgroup/cgroup.c
+	@mkdir -p $(@D)
+	sed 's/if (n == 0) {/if (0) {/' $< > $@
+# cgroup-any-suffix: reads "12X" as 12, and "1.5G" as 1.
+$(T)/badinput/cgroup-any-suffix/cgroup.c: chapters/08-cgroup/cgroup.c
+	@mkdir -p $(@D)
+	sed 's/if (!isdigit((unsigned char)text\[0\]) || \*end != .\\0. || errno == ERANGE ||/if (!isdigit((unsigned char)text[0]) || errno == ERANGE ||/' $< > $@
+# cgroup-any-cpu: asks for more CPU than the machine has.
+$(T)/badinput/cgroup-any-cpu/cgroup.c: chapters/08-cgroup/cgroup.c
+	@mkdir -p $(@D)
+	sed 's/if (limit\[CPU\] > 100 \* cpus) {/if (0) {/' $< > $@
+# cgroup-no-controller: goes on without the controller the machine lacks.
+$(T)/badinput/cgroup-no-controller/cgroup.c: chapters/08-cgroup/cgroup.c
+	@mkdir -p $(@D)
+	sed '/this machine has no %s "/,/return 2;/s/return 2;/continue;/' $< > $@
 # privileges-any-cap: runs the command although --keep named no capability.
 $(T)/badinput/privileges-any-cap/privileges.c: chapters/10-privileges/privileges.c
 	@mkdir -p $(@D)

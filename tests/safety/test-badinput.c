@@ -10,6 +10,8 @@
  * exist; the over-long hostname belongs to the uts exercise (ex-uts.c).
  * Chapter 7's program runs its command in an image: every sandbox holds one
  * where it looks by default, and it is given roots that cannot serve.
+ * Chapter 8's takes limits, which must parse and make sense, and needs a
+ * cgroup: its tests that run a command skip where the sandbox gets none.
  * Chapter 10's program keeps the capabilities --keep names: it is given
  * one that does not exist.
  */
@@ -30,19 +32,21 @@ static const struct program {
 	bool mounts_proc;	/* a fresh proc on /proc */
 	bool takes_root;	/* --root DIR, an image to run the command in */
 	bool wires_host;	/* a veth pair in the namespace it starts in */
+	bool takes_limits;	/* --memory, --pids, --cpu, in a cgroup of its own */
 	bool keeps_caps;	/* --keep CAP,...: capabilities to keep */
 	bool maps_root;		/* a user namespace whose root is the caller */
 } programs[] = {
-	{ "skeleton", false, false, false, false, false, false, false },
-	{ "net", true, false, false, false, false, false, false },
-	{ "mount", true, true, false, false, false, false, false },
-	{ "uts", true, false, false, false, false, false, false },
-	{ "ipc", true, false, false, false, false, false, false },
-	{ "pid", true, false, true, false, false, false, false },
-	{ "user", false, false, false, false, false, false, false },
-	{ "rootfs", true, false, true, true, false, false, false },
-	{ "network", true, false, false, false, true, false, false },
-	{ "privileges", false, false, true, true, false, true, true },
+	{ "skeleton", false, false, false, false, false, false, false, false },
+	{ "net", true, false, false, false, false, false, false, false },
+	{ "mount", true, true, false, false, false, false, false, false },
+	{ "uts", true, false, false, false, false, false, false, false },
+	{ "ipc", true, false, false, false, false, false, false, false },
+	{ "pid", true, false, true, false, false, false, false, false },
+	{ "user", false, false, false, false, false, false, false, false },
+	{ "rootfs", true, false, true, true, false, false, false, false },
+	{ "cgroup", true, false, true, false, false, true, false, false },
+	{ "network", true, false, false, false, true, false, false, false },
+	{ "privileges", false, false, true, true, false, false, true, true },
 };
 
 static struct run r;
@@ -127,7 +131,26 @@ static void expect_refused_step(const char *const scene[], bool refused,
 			  SEE, what, under_test()->name, r.exit_code, r.err);
 }
 
-TestSuite(badinput, .timeout = 15);
+/* Skips the test for a program that runs its command in a cgroup of its
+ * own, where the sandbox gets none; but not those of what is refused
+ * before any cgroup is made. */
+static void need_cgroup(void)
+{
+	static const char *const before[] = {
+		"dash_dash_alone_is_a_usage_error", "limits_that_do_not_parse",
+		"zero_limits_refused", "negative_limits_refused",
+		"cpu_beyond_the_machine_refused",
+	};
+	const char *why = sandbox_cgroup_missing();
+
+	for (size_t i = 0; i < sizeof(before) / sizeof(before[0]); i++)
+		if (strcmp(criterion_current_test->name, before[i]) == 0)
+			return;
+	if (under_test()->takes_limits && why != NULL)
+		cr_skip_test("this machine gives the sandbox no cgroup: %s", why);
+}
+
+TestSuite(badinput, .init = need_cgroup, .timeout = 15);
 
 Test(badinput, dash_dash_alone_is_a_usage_error)
 {
@@ -288,6 +311,92 @@ Test(badinput, command_missing_from_image)
 						    "No such file or directory",
 						    NULL });
 	expect_no_mount_left("with a command the image does not hold");
+}
+
+/* A program that takes limits must refuse, with one line and status 2,
+ * each of the bad ones in args (NULL-terminated pairs of option and value),
+ * naming the option and saying what is wrong (words); one that takes none
+ * must refuse the option, with status 2. */
+static void expect_bad_limits(const char *const pairs[], const char *what,
+			      const char *const words[])
+{
+	for (int i = 0; pairs[i] != NULL; i += 2) {
+		char said[64];
+
+		run_with(NULL, (const char *const[]){ pairs[i], pairs[i + 1],
+						      "@probe", NULL });
+		if (!under_test()->takes_limits) {
+			cr_expect(r.exit_code == 2 && !r.probed,
+				  "%s %s, an option %s does not take, made it exit "
+				  "%d. " SEE, pairs[i], pairs[i + 1],
+				  under_test()->name, r.exit_code);
+			continue;
+		}
+		snprintf(said, sizeof(said), "%s %s", pairs[i], pairs[i + 1]);
+		expect_clean_failure(2, what, (const char *const[]){ said, NULL });
+		for (int k = 0; words[k] != NULL; k++)
+			cr_expect(strstr(r.err, words[k]) != NULL,
+				  "with %s, the program said:\n%s\nexpected a "
+				  "line with \"%s\". " SEE, said, r.err, words[k]);
+	}
+}
+
+Test(badinput, limits_that_do_not_parse)
+{
+	expect_bad_limits((const char *const[]){ "--memory", "12X", "--memory",
+						 "1.5G", "--pids", "ten",
+						 "--cpu", "50%", NULL },
+			  "a limit that is no number", (const char *const[]){
+				  "not a", NULL });
+}
+
+Test(badinput, zero_limits_refused)
+{
+	expect_bad_limits((const char *const[]){ "--memory", "0", "--pids", "0",
+						 "--cpu", "0", NULL },
+			  "a limit of 0", (const char *const[]){ "more than 0",
+								 NULL });
+}
+
+Test(badinput, negative_limits_refused)
+{
+	expect_bad_limits((const char *const[]){ "--memory", "-64M", "--pids",
+						 "-3", NULL },
+			  "a negative limit", (const char *const[]){ "not a", NULL });
+}
+
+Test(badinput, cpu_beyond_the_machine_refused)
+{
+	expect_bad_limits((const char *const[]){ "--cpu", "100000", NULL },
+			  "more CPU than the machine has",
+			  (const char *const[]){ "CPU", NULL });
+}
+
+/* Where the sandbox's cgroup lacks the cpu controller, as on a machine
+ * without it, --cpu cannot be had: one line, status 2, and no folder made. */
+Test(badinput, missing_controller_refused)
+{
+	const struct program *p = under_test();
+
+	run_with((const char *const[]){ "--cgroup-lacks", "cpu", NULL },
+		 p->takes_limits ? (const char *const[]){ "--cpu", "50", "@probe", NULL } :
+				   (const char *const[]){ "@probe", NULL });
+	if (!p->takes_limits) {
+		cr_expect(r.exit_code == 0 && r.probed,
+			  "%s exited %d and said:\n%s\nit takes no limits: it "
+			  "should have run its command. " SEE, p->name,
+			  r.exit_code, r.err);
+		return;
+	}
+	expect_clean_failure(2, "with --cpu on a machine without the cpu "
+			     "controller", (const char *const[]){ "--cpu",
+								   "no cpu controller",
+								   NULL });
+	cr_expect(run_cgroups_unchanged(&r),
+		  "refused for a missing controller, the program still changed "
+		  "the sandbox's cgroups:\nbefore: %s\nafter:  %s\nParse "
+		  "first, act after. " SEE, run_list(&r, "before", "cgroup"),
+		  run_list(&r, "after", "cgroup"));
 }
 
 /* A name libcap does not know is a usage error, found before anything is

@@ -1,0 +1,424 @@
+/*
+ * cgroup.c: linux.cgroupsPath and linux.resources (chapter 8, cgroups).
+ *
+ * A cgroup is a folder; a process joins it by writing its pid to
+ * cgroup.procs, and the limits are files beside it.  On cgroup v2 there is
+ * one tree, /sys/fs/cgroup, and a controller's files appear in a folder
+ * once its parent lists the controller in cgroup.subtree_control.  On v1
+ * each controller has a tree of its own (/sys/fs/cgroup/memory, .../pids),
+ * and the container gets the same path in each.  create calls this before
+ * the container's process begins its set-up, so that all it does counts.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "runtime.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* The devices every container may use, whatever the rules before them say
+ * (cgroup v1's devices controller): those chapter 7 binds, and terminals. */
+static const char *const default_devices[] = {
+	"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+	"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm",
+};
+
+/* Writes text to DIR/FILE; returns 0 or -1 (fail). */
+static int put(const char *dir, const char *file, const char *text)
+{
+	char path[4200];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, text, strlen(text)) == -1) {
+		fail("write %s to `%s`", text, path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Writes the integer at key of obj to DIR/FILE, if there is one; -1
+ * (unlimited) as "max" where the file takes that word, else as -1. */
+static int put_int(const char *dir, const char *file, const json_t *obj,
+		   const char *key, long long minus, bool v2)
+{
+	char text[32];
+	long long v;
+
+	if (!json_is_integer(json_object_get(obj, key)))
+		return 0;
+	v = json_integer_value(json_object_get(obj, key)) - minus;
+	if (v < 0 && v2)
+		snprintf(text, sizeof(text), "max");
+	else
+		snprintf(text, sizeof(text), "%lld", v < 0 ? -1 : v);
+	return put(dir, file, text);
+}
+
+/* Returns true if the folder at path is the root of a cgroup file system
+ * of the given magic number. */
+static bool is_cgroup(const char *path, long magic)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && (long)st.f_type == magic;
+}
+
+/* Copies cpuset.cpus and cpuset.mems from the parent of dir, where they
+ * are empty: v1 refuses a task into a cpuset that has no CPU. */
+static void fill_cpuset(const char *dir)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char path[4200], parent[4200], text[256];
+
+	for (int i = 0; i < 2; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= (int)sizeof(path) ||
+		    snprintf(parent, sizeof(parent), "%s/../%s", dir, files[i]) >= (int)sizeof(parent))
+			return;	/* too long a path to be one */
+		FILE *in = fopen(path, "re");
+		bool empty = in == NULL || fgets(text, sizeof(text), in) == NULL ||
+			     text[0] == '\n';
+
+		if (in != NULL)
+			fclose(in);
+		in = empty ? fopen(parent, "re") : NULL;
+		if (in != NULL && fgets(text, sizeof(text), in) != NULL)
+			put(dir, files[i], text);
+		if (in != NULL)
+			fclose(in);
+	}
+}
+
+/* Makes every folder of path under top (mkdir -p); on v1's cpuset tree,
+ * fills each new folder's CPUs and memory nodes from its parent's. */
+static int make_path(const char *top, const char *path, bool cpuset)
+{
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s%s", top, path);
+	for (char *p = dir + strlen(top) + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return fail("mkdir `%s`", dir);
+		if (cpuset)
+			fill_cpuset(dir);
+		*p = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+/* v2: turns on, in every folder above the container's, the controllers
+ * that res asks for. */
+static int enable_v2(const char *path, const json_t *res)
+{
+	static const char *const wanted[][2] = {
+		{ "memory", "+memory" }, { "pids", "+pids" }, { "cpu", "+cpu" },
+	};
+	const json_t *cpu = cfg_get(res, "cpu");
+	char dir[4200], above[4200];
+
+	snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
+	for (char *p = dir + strlen(CGROUP_ROOT); p != NULL; p = strchr(p + 1, '/')) {
+		snprintf(above, sizeof(above), "%.*s", (int)(p - dir), dir);
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			if (json_object_get(res, wanted[i][0]) &&
+			    put(above, "cgroup.subtree_control", wanted[i][1]) == -1)
+				return -1;
+		if ((cfg_get(cpu, "cpus") || cfg_get(cpu, "mems")) &&
+		    put(above, "cgroup.subtree_control", "+cpuset") == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Writes cpu.cpus and cpu.mems of res to dir's cpuset files. */
+static int put_cpuset(const char *dir, const json_t *res)
+{
+	const json_t *cpu = cfg_get(res, "cpu");
+
+	return (cfg_str(cpu, "cpus") && put(dir, "cpuset.cpus", cfg_str(cpu, "cpus")) == -1) ||
+	       (cfg_str(cpu, "mems") && put(dir, "cpuset.mems", cfg_str(cpu, "mems")) == -1) ?
+	       -1 : 0;
+}
+
+/* v2: the limits of res in dir. */
+static int limit_v2(const char *dir, const json_t *res)
+{
+	json_t *mem = cfg_get(res, "memory"), *cpu = cfg_get(res, "cpu");
+	char text[64];
+
+	if (put_int(dir, "memory.max", mem, "limit", 0, true) == -1 ||
+	    put_int(dir, "memory.low", mem, "reservation", 0, true) == -1 ||
+	    /* The spec's swap is memory and swap together; v2's, swap alone. */
+	    put_int(dir, "memory.swap.max", mem, "swap",
+		    cfg_int(mem, "swap", -1) < 0 ? 0 : cfg_int(mem, "limit", 0), true) == -1 ||
+	    put_int(dir, "pids.max", cfg_get(res, "pids"), "limit", 0, true) == -1)
+		return -1;
+	if (cfg_get(cpu, "shares")) {
+		/* v1's shares 2-262144 onto v2's weights 1-10000. */
+		long long shares = cfg_int(cpu, "shares", 1024);
+
+		snprintf(text, sizeof(text), "%lld", 1 + ((shares - 2) * 9999) / 262142);
+		if (put(dir, "cpu.weight", text) == -1)
+			return -1;
+	}
+	if (cfg_get(cpu, "quota") || cfg_get(cpu, "period")) {
+		long long quota = cfg_int(cpu, "quota", -1);
+
+		if (quota > 0)
+			snprintf(text, sizeof(text), "%lld %lld", quota, cfg_int(cpu, "period", 100000));
+		else
+			snprintf(text, sizeof(text), "max %lld", cfg_int(cpu, "period", 100000));
+		if (put(dir, "cpu.max", text) == -1)
+			return -1;
+	}
+	return put_cpuset(dir, res);
+}
+
+/* v1: the limits of res that belong to the controller tree named ctrl. */
+static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
+{
+	json_t *mem = cfg_get(res, "memory"), *cpu = cfg_get(res, "cpu"), *rule;
+	size_t i;
+
+	if (strcmp(ctrl, "memory") == 0)
+		return put_int(dir, "memory.limit_in_bytes", mem, "limit", 0, false) ||
+		       put_int(dir, "memory.soft_limit_in_bytes", mem, "reservation", 0, false) ||
+		       put_int(dir, "memory.memsw.limit_in_bytes", mem, "swap", 0, false) ? -1 : 0;
+	if (strcmp(ctrl, "pids") == 0)
+		return put_int(dir, "pids.max", cfg_get(res, "pids"), "limit", 0, true);
+	if (strstr(ctrl, "cpu") == ctrl && strcmp(ctrl, "cpuset") != 0)
+		return put_int(dir, "cpu.shares", cpu, "shares", 0, false) ||
+		       put_int(dir, "cpu.cfs_period_us", cpu, "period", 0, false) ||
+		       put_int(dir, "cpu.cfs_quota_us", cpu, "quota", 0, false) ? -1 : 0;
+	if (strcmp(ctrl, "cpuset") == 0)
+		return put_cpuset(dir, res);
+	if (strcmp(ctrl, "devices") != 0)
+		return 0;
+	/* The rules in order, then what every container needs. */
+	json_array_foreach(cfg_get(res, "devices"), i, rule) {
+		char text[64], major[16] = "*", minor[16] = "*";
+		const char *type = cfg_str(rule, "type") ? cfg_str(rule, "type") : "a";
+
+		if (cfg_int(rule, "major", -1) >= 0)
+			snprintf(major, sizeof(major), "%lld", cfg_int(rule, "major", 0));
+		if (cfg_int(rule, "minor", -1) >= 0)
+			snprintf(minor, sizeof(minor), "%lld", cfg_int(rule, "minor", 0));
+		snprintf(text, sizeof(text), "%s %s:%s %s", type, major, minor,
+			 cfg_str(rule, "access") ? cfg_str(rule, "access") : "rwm");
+		if (put(dir, cfg_bool(rule, "allow") ? "devices.allow" : "devices.deny",
+			strcmp(type, "a") == 0 ? "a" : text) == -1)
+			return -1;
+	}
+	for (i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+		if (put(dir, "devices.allow", default_devices[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Returns the cgroup path to use: linux.cgroupsPath, or /NAME-ID when
+ * there is none but there are limits (one folder, which delete removes
+ * whole); NULL for no cgroup at all. */
+static const char *cgroup_path(const json_t *lx, const char *id, char *buf, size_t size)
+{
+	const char *path = cfg_str(lx, "cgroupsPath");
+
+	if (path == NULL && cfg_get(lx, "resources") == NULL)
+		return NULL;
+	if (path == NULL)
+		snprintf(buf, size, "/%s-%s", program_invocation_short_name, id);
+	else
+		snprintf(buf, size, "%s%s", path[0] == '/' ? "" : "/", path);
+	return buf;
+}
+
+json_t *cgroup_enter(const json_t *config, const char *id, pid_t pid)
+{
+	json_t *lx = cfg_get(config, "linux"), *res = cfg_get(lx, "resources");
+	json_t *dirs = json_array();
+	char buf[4096], dir[4200], text[32];
+	const char *path = cgroup_path(lx, id, buf, sizeof(buf));
+	struct dirent *e;
+	DIR *top;
+
+	if (path == NULL)
+		return dirs;
+	if (strchr(path, ':') != NULL) {
+		fail_msg("cgroupsPath %s is systemd's slice:prefix:name; this runtime "
+			 "makes its cgroups itself (--cgroup-manager=cgroupfs)", path);
+		goto bad;
+	}
+	snprintf(text, sizeof(text), "%d", pid);
+	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
+		snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
+		json_array_append_new(dirs, json_string(dir));
+		if (make_path(CGROUP_ROOT, path, false) == -1 || enable_v2(path, res) == -1 ||
+		    limit_v2(dir, res) == -1 || put(dir, "cgroup.procs", text) == -1)
+			goto bad;
+		return dirs;
+	}
+	/* v1: one tree per controller; the same path in each. */
+	top = opendir(CGROUP_ROOT);
+	if (top == NULL) {
+		fail("open `%s`", CGROUP_ROOT);
+		goto bad;
+	}
+	while ((e = readdir(top)) != NULL) {
+		char tree[4200];
+
+		snprintf(tree, sizeof(tree), "%s/%s", CGROUP_ROOT, e->d_name);
+		if (e->d_type != DT_DIR || e->d_name[0] == '.' || !is_cgroup(tree, CGROUP_SUPER_MAGIC))
+			continue;
+		if (snprintf(dir, sizeof(dir), "%s%s", tree, path) >= (int)sizeof(dir)) {
+			closedir(top);
+			fail_msg("cgroupsPath %s: too long", path);
+			goto bad;
+		}
+		json_array_append_new(dirs, json_string(dir));
+		if (make_path(tree, path, strcmp(e->d_name, "cpuset") == 0) == -1 ||
+		    limit_v1(e->d_name, dir, res) == -1 || put(dir, "cgroup.procs", text) == -1) {
+			closedir(top);
+			goto bad;
+		}
+	}
+	closedir(top);
+	if (json_array_size(dirs) == 0) {
+		fail_msg("no cgroup file system under %s", CGROUP_ROOT);
+		goto bad;
+	}
+	return dirs;
+bad:
+	cgroup_remove(dirs);
+	json_decref(dirs);
+	return NULL;
+}
+
+int cgroup_kill(const json_t *dirs, int sig)
+{
+	char path[4200];
+	json_t *d;
+	size_t i;
+	int pid;
+
+	json_array_foreach(dirs, i, d) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", json_string_value(d));
+		FILE *in = fopen(path, "re");
+
+		if (in == NULL)
+			continue;
+		while (fscanf(in, "%d", &pid) == 1)
+			if (kill(pid, sig) == -1 && errno != ESRCH) {
+				fclose(in);
+				return fail("kill %d", pid);
+			}
+		fclose(in);
+		return 0;	/* every tree holds the same processes */
+	}
+	return fail_msg("kill --all needs the container's cgroup, and it has none");
+}
+
+int cgroup_remove(const json_t *dirs)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(dirs, i, d) {
+		const char *dir = json_string_value(d);
+
+		/* Processes leave a cgroup as they exit: give them a moment. */
+		for (int tries = 0; rmdir(dir) == -1 && errno != ENOENT; tries++) {
+			if (errno != EBUSY || tries == 100)
+				return fail("rmdir `%s`", dir);
+			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		}
+	}
+	return 0;
+}
+
+int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
+{
+	char line[2048], *ctrls, *path;
+	FILE *in;
+	int fd, sub = 0, rc = 0;
+
+	fd = open_inside(rootfd, dest, false);
+	if (fd == -1)
+		return -1;
+	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
+		rc = mount("cgroup2", fd_path(fd), "cgroup2", flags, NULL) == -1 ?
+		     fail("mount cgroup2 on %s", dest) : 0;
+		close(fd);
+		return rc;
+	}
+	/* v1: a tmpfs holding, for each tree, this process's own folder. */
+	if (mount("tmpfs", fd_path(fd), "tmpfs", flags & ~MS_RDONLY, "mode=755") == -1) {
+		close(fd);
+		return fail("mount tmpfs on %s", dest);
+	}
+	close(fd);
+	in = fopen("/proc/self/cgroup", "re");
+	if (in == NULL)
+		return fail("read /proc/self/cgroup");
+	while (rc == 0 && fgets(line, sizeof(line), in) != NULL) {
+		char host[4200], inside[4200];
+
+		line[strcspn(line, "\n")] = '\0';
+		ctrls = strchr(line, ':');
+		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
+		if (path == NULL || path == ctrls + 1)
+			continue;	/* v2's line: "0::/..." */
+		*path++ = '\0';
+		ctrls++;
+		if (strncmp(ctrls, "name=", 5) == 0)
+			ctrls += 5;
+		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, ctrls, path);
+		snprintf(inside, sizeof(inside), "%s/%s", dest, ctrls);
+		sub = open_inside(rootfd, inside, false);
+		if (sub == -1)
+			break;
+		rc = mount(host, fd_path(sub), NULL, MS_BIND, NULL) == -1 ?
+		     fail("mount --bind %s on %s", host, inside) : 0;
+		close(sub);
+		/* The remount is of the new mount: found again by its path. */
+		if (rc == 0 && (flags & MS_RDONLY)) {
+			sub = open_inside(rootfd, inside, false);
+			rc = sub == -1 || mount(NULL, fd_path(sub), NULL, MS_REMOUNT | MS_BIND |
+						MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+						NULL) == -1 ? fail("make %s read-only", inside) : 0;
+			if (sub != -1)
+				close(sub);
+		}
+	}
+	fclose(in);
+	if (sub == -1)
+		return -1;
+	if (rc == 0 && (flags & MS_RDONLY)) {
+		fd = open_inside(rootfd, dest, false);
+		rc = fd == -1 || mount(NULL, fd_path(fd), NULL, MS_REMOUNT | MS_RDONLY |
+				       (flags & ~MS_RDONLY), "mode=755") == -1 ?
+		     fail("make %s read-only", dest) : 0;
+		if (fd != -1)
+			close(fd);
+	}
+	return rc;
+}

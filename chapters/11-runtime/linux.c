@@ -1,0 +1,850 @@
+/*
+ * linux.c: the container's process and its set-up, from config.json
+ * (chapters 1-7 and 9, put together).
+ *
+ * create clones the container's process in the namespaces config.json asks
+ * for (chapters 1-6), after joining those it names by path (a network
+ * namespace that podman made, chapter 9).  The process waits for its
+ * cgroup (cgroup.c), then makes its mounts in order, its /dev (chapter 7's
+ * devices), the terminal, pivots into its root (chapter 7), hides and
+ * protects paths, takes its hostname, limits, user and powers (chapter 10,
+ * privileges.c), finds its program, and says it is ready.  Then it waits on
+ * the exec fifo until start, and execs.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+#define STACK_SIZE (1024 * 1024)
+
+/* The child runs on this stack.  It grows down, so clone() gets its top end. */
+static char child_stack[STACK_SIZE] __attribute__((aligned(16)));
+
+/* The namespaces config.json names, and the flag of each (chapters 1-6). */
+static const struct { const char *type; int flag; } namespaces[] = {
+	{ "network", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
+	{ "uts", CLONE_NEWUTS }, { "pid", CLONE_NEWPID },
+	{ "cgroup", CLONE_NEWCGROUP }, { "mount", CLONE_NEWNS },
+	{ "user", CLONE_NEWUSER },	/* last: joining it gives up the others */
+};
+
+/* The mount options that are flags (the rest are the file system's data). */
+static const struct { const char *name; unsigned long flag; bool clear; } mount_flags[] = {
+	{ "ro", MS_RDONLY, false }, { "rw", MS_RDONLY, true },
+	{ "nosuid", MS_NOSUID, false }, { "suid", MS_NOSUID, true },
+	{ "nodev", MS_NODEV, false }, { "dev", MS_NODEV, true },
+	{ "noexec", MS_NOEXEC, false }, { "exec", MS_NOEXEC, true },
+	{ "sync", MS_SYNCHRONOUS, false }, { "async", MS_SYNCHRONOUS, true },
+	{ "dirsync", MS_DIRSYNC, false }, { "mand", MS_MANDLOCK, false },
+	{ "nomand", MS_MANDLOCK, true }, { "noatime", MS_NOATIME, false },
+	{ "atime", MS_NOATIME, true }, { "nodiratime", MS_NODIRATIME, false },
+	{ "diratime", MS_NODIRATIME, true }, { "relatime", MS_RELATIME, false },
+	{ "norelatime", MS_RELATIME, true }, { "strictatime", MS_STRICTATIME, false },
+	{ "nostrictatime", MS_STRICTATIME, true }, { "bind", MS_BIND, false },
+	{ "rbind", MS_BIND | MS_REC, false },
+};
+
+/* Propagation, set in a call of its own after the mount (chapter 2). */
+static const struct { const char *name; unsigned long flag; } propagations[] = {
+	{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+/* The devices every container has, bound from the host's (chapter 7). */
+static const char *const devices[] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
+static const char *const dev_links[][2] = {
+	{ "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+	{ "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+	{ "ptmx", "pts/ptmx" },
+};
+
+/* The sysctls that belong to a namespace, so that setting one in the
+ * container does not set it for the machine. */
+static const struct { const char *prefix; const char *ns; } sysctls[] = {
+	{ "net.", "network" }, { "kernel.msg", "ipc" }, { "kernel.sem", "ipc" },
+	{ "kernel.shm", "ipc" }, { "fs.mqueue.", "ipc" },
+	{ "kernel.hostname", "uts" }, { "kernel.domainname", "uts" },
+};
+
+static const struct { const char *name; int resource; } rlimits[] = {
+	{ "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+/* Writes text to the file at path; returns 0 or -1 (fail). */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		fail("write `%s`", path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Opens path inside the root rootfd as the container will see it: "..",
+ * and links that point to "/...", stay in the root (RESOLVE_IN_ROOT), so
+ * that an image cannot point a mount at the host.  Makes what is missing:
+ * folders, and the last part as an empty file if file.  Returns an O_PATH
+ * descriptor, or -1. */
+int open_inside(int rootfd, const char *path, bool file)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT };
+	char sofar[4096] = "", copy[4096], *save = NULL;
+	int fd = dup(rootfd), next;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *part = strtok_r(copy, "/", &save); part != NULL && fd != -1;
+	     part = strtok_r(NULL, "/", &save)) {
+		bool last = save == NULL || *save == '\0';
+
+		strncat(sofar, "/", sizeof(sofar) - strlen(sofar) - 1);
+		strncat(sofar, part, sizeof(sofar) - strlen(sofar) - 1);
+		next = syscall(SYS_openat2, rootfd, sofar, &how, sizeof(how));
+		if (next == -1 && errno == ENOENT) {
+			int made = last && file ?
+				openat(fd, part, O_CREAT | O_WRONLY | O_CLOEXEC, 0644) :
+				mkdirat(fd, part, 0755);
+
+			if (made == -1 && errno != EEXIST) {
+				fail("make `%s` in the root", sofar);
+				close(fd);
+				return -1;
+			}
+			if (last && file && made != -1)
+				close(made);
+			next = syscall(SYS_openat2, rootfd, sofar, &how, sizeof(how));
+		}
+		if (next == -1)
+			fail("open `%s` in the root", sofar);
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/* The path by which mount(2) reaches what fd names. */
+const char *fd_path(int fd)
+{
+	static char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return path;
+}
+
+/* The flags that a mount in a user namespace may not drop (the kernel
+ * locks them): a remount must repeat them.  Chapter 7's read-only root. */
+static unsigned long locked_flags(const char *path)
+{
+	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	struct statvfs st;
+
+	if (statvfs(path, &st) == 0)
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (st.f_flag & map[i].st)
+				flags |= map[i].ms;
+	return flags;
+}
+
+/* Copies the tree open at from into the folder at path (tmpcopyup: a
+ * tmpfs that starts with what the image had there).  Returns 0 or -1. */
+static int copy_tree(int from, const char *path)
+{
+	DIR *dir = fdopendir(from);
+	struct dirent *e;
+	char to[4096], target[4096];
+	struct stat st;
+	int rc = 0;
+
+	if (dir == NULL)
+		return fail("read the folder under `%s`", path);
+	while (rc == 0 && (e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			continue;
+		snprintf(to, sizeof(to), "%s/%s", path, e->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			rc = sub == -1 || (mkdir(to, st.st_mode & 07777) == -1 && errno != EEXIST) ?
+			     fail("copy `%s`", to) : copy_tree(sub, to);
+		} else if (S_ISLNK(st.st_mode)) {
+			ssize_t n = readlinkat(dirfd(dir), e->d_name, target, sizeof(target) - 1);
+
+			target[n > 0 ? n : 0] = '\0';
+			rc = n <= 0 || symlink(target, to) == -1 ? fail("copy `%s`", to) : 0;
+		} else if (S_ISREG(st.st_mode)) {
+			int in = openat(dirfd(dir), e->d_name, O_RDONLY | O_CLOEXEC);
+			int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+			char buf[65536];
+			ssize_t n = 0;
+
+			while (in != -1 && out != -1 && (n = read(in, buf, sizeof(buf))) > 0)
+				if (write(out, buf, (size_t)n) != n)
+					n = -1;
+			rc = in == -1 || out == -1 || n == -1 ? fail("copy `%s`", to) : 0;
+			if (in != -1)
+				close(in);
+			if (out != -1)
+				close(out);
+		}
+		if (rc == 0 && lchown(to, st.st_uid, st.st_gid) == -1)
+			rc = fail("chown `%s`", to);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* Makes one mount of config.json's list, in the root rootfd (at rootfs).
+ * Returns 0 or -1. */
+static int mount_one(int rootfd, const json_t *m)
+{
+	const char *dest = cfg_str(m, "destination"), *type = cfg_str(m, "type");
+	const char *source = cfg_str(m, "source");
+	unsigned long flags = 0, propagation = 0;
+	char data[1024] = "";
+	bool copyup = false, is_file = false;
+	json_t *opt;
+	size_t i;
+	int fd, under = -1, rc;
+	struct stat st;
+
+	if (dest == NULL || dest[0] != '/')
+		return fail_msg("config.json: a mount's destination must be an absolute path");
+	json_array_foreach(cfg_get(m, "options"), i, opt) {
+		const char *o = json_string_value(opt);
+		bool known = false;
+
+		if (o == NULL)
+			return fail_msg("config.json: mount %s: an option is no string", dest);
+		for (size_t k = 0; k < sizeof(mount_flags) / sizeof(mount_flags[0]); k++)
+			if (strcmp(o, mount_flags[k].name) == 0) {
+				flags = mount_flags[k].clear ? flags & ~mount_flags[k].flag
+							     : flags | mount_flags[k].flag;
+				known = true;
+			}
+		for (size_t k = 0; k < sizeof(propagations) / sizeof(propagations[0]); k++)
+			if (strcmp(o, propagations[k].name) == 0) {
+				propagation = propagations[k].flag;
+				known = true;
+			}
+		if (strcmp(o, "tmpcopyup") == 0)
+			known = copyup = true;
+		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0)
+			return fail_msg("mount %s: option %s is not supported by this runtime",
+					dest, o);
+		if (!known)	/* the file system's own: mode=755, newinstance... */
+			snprintf(data + strlen(data), sizeof(data) - strlen(data), "%s%s",
+				 *data ? "," : "", o);
+	}
+	if (type != NULL && strcmp(type, "bind") == 0)
+		flags |= MS_BIND;
+	if (type == NULL && !(flags & MS_BIND))
+		return fail_msg("config.json: mount %s has no type", dest);
+	if ((flags & MS_BIND) && source != NULL && stat(source, &st) == 0)
+		is_file = !S_ISDIR(st.st_mode);
+	fd = open_inside(rootfd, dest, is_file);
+	if (fd == -1)
+		return -1;
+	if (copyup)	/* what is there before the tmpfs covers it */
+		under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (type != NULL && strcmp(type, "cgroup") == 0)
+		rc = cgroup_mount(rootfd, dest, flags);
+	else if (flags & MS_BIND)
+		/* A bind ignores every flag but MS_REC: they come with a remount. */
+		rc = mount(source, fd_path(fd), NULL, flags & (MS_BIND | MS_REC), NULL) == -1 ?
+		     fail("mount --bind `%s` on %s", source ? source : "", dest) : 0;
+	else
+		rc = mount(source, fd_path(fd), type, flags, data) == -1 ?
+		     fail("mount %s on %s", type, dest) : 0;
+	/* The descriptor names the folder under the new mount: what follows
+	 * is for the mount itself, found again by its path. */
+	close(fd);
+	fd = rc == 0 ? open_inside(rootfd, dest, false) : -1;
+	rc = rc == 0 && fd == -1 ? -1 : rc;
+	if (rc == 0 && (flags & MS_BIND) && (flags & ~(MS_BIND | MS_REC)) &&
+	    mount(NULL, fd_path(fd), NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC) |
+		  locked_flags(fd_path(fd)), NULL) == -1)
+		rc = fail("mount %s: remount it with its options", dest);
+	if (rc == 0 && propagation && mount(NULL, fd_path(fd), NULL, propagation, NULL) == -1)
+		rc = fail("mount %s: set its propagation", dest);
+	if (rc == 0 && under != -1) {
+		char path[4200];
+
+		/* The descriptor still names the folder; the path now, the tmpfs. */
+		snprintf(path, sizeof(path), "%s", fd_path(fd));
+		rc = copy_tree(under, path);
+		under = -1;	/* closed with its listing */
+	}
+	if (under != -1)
+		close(under);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
+
+/* Gives the new /dev what every container has: the host's null, zero,
+ * full, random, urandom and tty bound on empty files (a user namespace may
+ * not mknod), and the usual links.  Leaves alone what a mount gave it. */
+static int make_dev(int rootfd)
+{
+	char path[64];
+	struct stat st;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		snprintf(path, sizeof(path), "/dev/%s", devices[i]);
+		fd = open_inside(rootfd, path, true);
+		if (fd == -1)
+			return -1;
+		if (fstat(fd, &st) == 0 && !S_ISCHR(st.st_mode) &&
+		    mount(path, fd_path(fd), NULL, MS_BIND, NULL) == -1) {
+			close(fd);
+			return fail("mount --bind %s in the container", path);
+		}
+		close(fd);
+	}
+	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
+		snprintf(path, sizeof(path), "dev/%s", dev_links[i][0]);
+		if (symlinkat(dev_links[i][1], rootfd, path) == -1 && errno != EEXIST)
+			return fail("symlink /%s in the container", path);
+	}
+	return 0;
+}
+
+/* Makes linux.devices: mknod where we may, else a bind of the host's node
+ * of the same path.  Returns 0 or -1. */
+static int make_devices(int rootfd, const json_t *list)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(list, i, d) {
+		const char *path = cfg_str(d, "path"), *type = cfg_str(d, "type");
+		mode_t mode = (mode_t)cfg_int(d, "fileMode", 0666);
+		char rel[4096];
+		int fd;
+
+		if (path == NULL || type == NULL || strchr("cbup", type[0]) == NULL)
+			return fail_msg("config.json: linux.devices: a device needs a path and a type c, b, u or p");
+		mode |= type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR;
+		snprintf(rel, sizeof(rel), "%s", path + (path[0] == '/'));
+		if (mknodat(rootfd, rel, mode, makedev(cfg_int(d, "major", 0),
+						       cfg_int(d, "minor", 0))) == 0) {
+			if (fchownat(rootfd, rel, (uid_t)cfg_int(d, "uid", 0),
+				     (gid_t)cfg_int(d, "gid", 0), 0) == -1)
+				return fail("chown device %s", path);
+			continue;
+		}
+		if (errno != EPERM)
+			return fail("mknod device %s", path);
+		fd = open_inside(rootfd, path, true);
+		if (fd == -1)
+			return -1;
+		if (mount(path, fd_path(fd), NULL, MS_BIND, NULL) == -1) {
+			close(fd);
+			return fail("mount --bind device %s", path);
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* Opens a terminal in the container's devpts, binds its slave on
+ * /dev/console and sends the master to the console socket, in one
+ * SCM_RIGHTS message: conmon reads and writes the container's terminal
+ * through it.  Returns the slave, or -1. */
+static int make_terminal(int rootfd, const struct setup *s)
+{
+	json_t *size = cfg_get(cfg_get(s->config, "process"), "consoleSize");
+	struct winsize ws = { .ws_row = cfg_int(size, "height", 0),
+			      .ws_col = cfg_int(size, "width", 0) };
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "console", .iov_len = 7 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	int master, slave, console;
+	char source[64];
+
+	master = openat(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master == -1)
+		return fail("open /dev/pts/ptmx in the container (is devpts mounted?)");
+	if (unlockpt(master) == -1)
+		return fail("unlockpt");
+	/* The slave, from the master itself: no path to look up, or to swap. */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave == -1)
+		return fail("ioctl TIOCGPTPEER");
+	if (ws.ws_row && ioctl(slave, TIOCSWINSZ, &ws) == -1)
+		return fail("ioctl TIOCSWINSZ");
+	console = open_inside(rootfd, "/dev/console", true);
+	if (console == -1)
+		return -1;
+	snprintf(source, sizeof(source), "%s", fd_path(slave));
+	if (mount(source, fd_path(console), NULL, MS_BIND, NULL) == -1)
+		return fail("mount the terminal on /dev/console");
+	close(console);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+	if (sendmsg(s->console_fd, &msg, 0) == -1)
+		return fail("send the terminal to the console socket");
+	close(master);
+	close(s->console_fd);
+	return slave;
+}
+
+/* Sets linux.sysctl, refusing a key that is the whole machine's. */
+static int set_sysctls(const json_t *config)
+{
+	const char *key, *path;
+	char file[4096];
+	json_t *value;
+
+	json_object_foreach(cfg_get(cfg_get(config, "linux"), "sysctl"), key, value) {
+		size_t k = 0;
+
+		while (k < sizeof(sysctls) / sizeof(sysctls[0]) &&
+		       strncmp(key, sysctls[k].prefix, strlen(sysctls[k].prefix)) != 0)
+			k++;
+		if (k == sizeof(sysctls) / sizeof(sysctls[0]) || strstr(key, "..") ||
+		    strchr(key, '/') || !config_namespace(config, sysctls[k].ns, &path))
+			return fail_msg("sysctl %s is not the container's own: it would "
+					"change the machine", key);
+		snprintf(file, sizeof(file), "/proc/sys/%s", key);
+		for (char *c = file + 10; *c; c++)
+			*c = *c == '.' ? '/' : *c;
+		if (!json_is_string(value) ||
+		    write_file(file, json_string_value(value)) == -1)
+			return json_is_string(value) ? -1 : fail_msg("sysctl %s: not a string", key);
+	}
+	return 0;
+}
+
+/* Hides linux.maskedPaths (a read-only tmpfs on a folder, /dev/null on a
+ * file) and makes linux.readonlyPaths read-only.  After the pivot. */
+static int protect_paths(const json_t *lx)
+{
+	struct stat st;
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(cfg_get(lx, "maskedPaths"), i, p) {
+		const char *path = json_string_value(p);
+
+		if (path == NULL || stat(path, &st) == -1)
+			continue;	/* nothing there to hide */
+		if (S_ISDIR(st.st_mode) ?
+		    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == -1 :
+		    mount("/dev/null", path, NULL, MS_BIND, NULL) == -1)
+			return fail("mask %s", path);
+	}
+	json_array_foreach(cfg_get(lx, "readonlyPaths"), i, p) {
+		const char *path = json_string_value(p);
+
+		if (path == NULL || stat(path, &st) == -1)
+			continue;
+		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
+		    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+			  locked_flags(path), NULL) == -1)
+			return fail("make %s read-only", path);
+	}
+	return 0;
+}
+
+/* Sets process.rlimits. */
+static int set_rlimits(const json_t *process)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(cfg_get(process, "rlimits"), i, l) {
+		const char *type = cfg_str(l, "type");
+		struct rlimit r = { (rlim_t)cfg_int(l, "soft", 0), (rlim_t)cfg_int(l, "hard", 0) };
+		size_t k = 0;
+
+		while (k < sizeof(rlimits) / sizeof(rlimits[0]) &&
+		       (type == NULL || strcmp(type, rlimits[k].name) != 0))
+			k++;
+		if (k == sizeof(rlimits) / sizeof(rlimits[0]))
+			return fail_msg("config.json: unknown rlimit %s", type ? type : "(none)");
+		if (setrlimit(rlimits[k].resource, &r) == -1)
+			return fail("setrlimit %s", type);
+	}
+	return 0;
+}
+
+/* Returns true if /proc/self/setgroups says "deny". */
+static bool setgroups_denied(void)
+{
+	char word[8] = "";
+	FILE *f = fopen("/proc/self/setgroups", "re");
+
+	if (f != NULL) {
+		if (fgets(word, sizeof(word), f) == NULL)
+			word[0] = '\0';
+		fclose(f);
+	}
+	return strncmp(word, "deny", 4) == 0;
+}
+
+/* Becomes process.user: its groups, gid, uid and umask, keeping the
+ * capabilities across the change for privileges_set() to set. */
+static int set_user(const json_t *process)
+{
+	json_t *user = cfg_get(process, "user"), *g;
+	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
+	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
+	size_t i, n = 0;
+
+	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
+		if (n < sizeof(groups) / sizeof(groups[0]))
+			groups[n++] = (gid_t)json_integer_value(g);
+	/* In a user namespace whose setgroups is "deny" (chapter 6), the
+	 * groups cannot change: that is no error when none are asked for. */
+	if (setgroups(n, groups) == -1 && !(errno == EPERM && n == 0 && setgroups_denied()))
+		return fail("setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
+		return fail("prctl PR_SET_KEEPCAPS");
+	if (setresgid(gid, gid, gid) == -1)
+		return fail("setresgid %u", gid);
+	if (setresuid(uid, uid, uid) == -1)
+		return fail("setresuid %u", uid);
+	umask((mode_t)cfg_int(user, "umask", 022));
+	return 0;
+}
+
+/* Finds args[0] as execvp() would, in the PATH of process.env, and keeps
+ * it in path; fails the way podman knows: "executable file not found in
+ * $PATH" (127) or "permission denied" (126). */
+static int find_program(const json_t *process, char *path, size_t size, int *code)
+{
+	const char *name = json_string_value(json_array_get(cfg_get(process, "args"), 0));
+	const char *search = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char dirs[4096], *save = NULL;
+	bool denied = false;
+	struct stat st;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(cfg_get(process, "env"), i, e)
+		if (json_is_string(e) && strncmp(json_string_value(e), "PATH=", 5) == 0)
+			search = json_string_value(e) + 5;
+	snprintf(dirs, sizeof(dirs), "%s", strchr(name, '/') ? "" : search);
+	for (char *d = strchr(name, '/') ? "" : strtok_r(dirs, ":", &save); d != NULL;
+	     d = strchr(name, '/') ? NULL : strtok_r(NULL, ":", &save)) {
+		snprintf(path, size, "%s%s%s", d, *d ? "/" : "", name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+			return 0;
+		denied |= errno == EACCES || (stat(path, &st) == 0);
+	}
+	*code = denied ? 126 : 127;
+	return fail_msg("exec `%s`: %s", name, denied ? "permission denied" :
+			"executable file not found in $PATH");
+}
+
+/* Sends create a message: "R" ready, "A" released, or "E<code> error". */
+static void tell(int fd, const char *msg)
+{
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) == -1)
+		_exit(1);	/* create has gone: so must we */
+}
+
+/* Waits for create's byte; returns it, or 0 if create has gone. */
+static char hear(int fd)
+{
+	char c = 0;
+
+	return recv(fd, &c, 1, 0) == 1 ? c : 0;
+}
+
+/* The set-up, in the container's process, up to the point where it is
+ * ready: mounts, the new root, the hostname, the limits, the user and its
+ * powers, the program found.  Returns 0, or -1 and *code. */
+static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
+		  int *code)
+{
+	json_t *lx = cfg_get(s->config, "linux"), *process = cfg_get(s->config, "process");
+	const char *propagation = cfg_str(lx, "rootfsPropagation"), *hostname, *path;
+	unsigned long prop = MS_PRIVATE;
+	json_t *m;
+	size_t i;
+	int rootfd;
+
+	/* In a new user namespace, root there (its map says who that is). */
+	if (config_namespace(s->config, "user", &path) && path == NULL &&
+	    (setresgid(0, 0, 0) == -1 || setresuid(0, 0, 0) == -1))
+		return fail("become root of the user namespace");
+	/* Now that create has moved us into our cgroup, that is its root. */
+	if (config_namespace(s->config, "cgroup", &path) && path == NULL &&
+	    unshare(CLONE_NEWCGROUP) == -1)
+		return fail("unshare CLONE_NEWCGROUP");
+	for (size_t k = 0; propagation && k < sizeof(propagations) / sizeof(propagations[0]); k++)
+		if (strcmp(propagation, propagations[k].name) == 0)
+			prop = propagations[k].flag;
+	/* Chapter 2: nothing we mount may travel back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) == -1)
+		return fail("mount / MS_REC|%s", propagation ? propagation : "MS_PRIVATE");
+	if ((hostname = cfg_str(s->config, "hostname")) != NULL &&
+	    sethostname(hostname, strlen(hostname)) == -1)
+		return fail("sethostname %s", hostname);
+	if ((hostname = cfg_str(s->config, "domainname")) != NULL &&
+	    setdomainname(hostname, strlen(hostname)) == -1)
+		return fail("setdomainname %s", hostname);
+	/* Chapter 7: the root, a mount point of its own. */
+	if (mount(s->rootfs, s->rootfs, NULL, MS_BIND | MS_REC, NULL) == -1)
+		return fail("mount --rbind %s", s->rootfs);
+	rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd == -1)
+		return fail("open root `%s`", s->rootfs);
+	/* Open now, while its path is there to see: read and write, so that
+	 * the open does not wait, and a read waits for start's byte. */
+	if (s->fifo != NULL && (*fifo = open(s->fifo, O_RDWR | O_CLOEXEC)) == -1)
+		return fail("open the exec fifo `%s`", s->fifo);
+	json_array_foreach(cfg_get(s->config, "mounts"), i, m)
+		if (mount_one(rootfd, m) == -1)
+			return -1;
+	if (make_dev(rootfd) == -1 || make_devices(rootfd, cfg_get(lx, "devices")) == -1)
+		return -1;
+	if (cfg_bool(process, "terminal") && (*tty = make_terminal(rootfd, s)) == -1)
+		return -1;
+	/* Chapter 7: the root becomes "/", the old one stacked on it, then
+	 * detached, with every mount of the host's below it. */
+	if (fchdir(rootfd) == -1 || syscall(SYS_pivot_root, ".", ".") == -1)
+		return fail("pivot_root %s", s->rootfs);
+	if (umount2(".", MNT_DETACH) == -1)
+		return fail("umount2 the old root");
+	if (chdir("/") == -1)
+		return fail("chdir /");
+	close(rootfd);
+	if (set_sysctls(s->config) == -1 || protect_paths(lx) == -1)
+		return -1;
+	if (cfg_bool(cfg_get(s->config, "root"), "readonly") &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags("/"),
+		  NULL) == -1)
+		return fail("make the root read-only");
+	if (set_rlimits(process) == -1)
+		return -1;
+	if (cfg_get(process, "oomScoreAdj")) {
+		char score[32];
+
+		snprintf(score, sizeof(score), "%lld", cfg_int(process, "oomScoreAdj", 0));
+		if (write_file("/proc/self/oom_score_adj", score) == -1)
+			return -1;
+	}
+	/* A session of its own, and the terminal as its controlling one. */
+	if (setsid() == -1)
+		return fail("setsid");
+	if (*tty != -1 && (ioctl(*tty, TIOCSCTTY, 0) == -1 || dup2(*tty, 0) == -1 ||
+			   dup2(*tty, 1) == -1 || dup2(*tty, 2) == -1))
+		return fail("make the terminal stdin, stdout and stderr");
+	/* Chapter 10: without no_new_privs, loading a filter takes
+	 * CAP_SYS_ADMIN, which goes with the user: load it first. */
+	if (cfg_get(lx, "seccomp") && !cfg_bool(process, "noNewPrivileges") &&
+	    seccomp_apply(cfg_get(lx, "seccomp")) == -1)
+		return -1;
+	if (privileges_bound(process) == -1 || set_user(process) == -1 ||
+	    privileges_set(process) == -1)
+		return -1;
+	if (cfg_bool(process, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return fail("prctl PR_SET_NO_NEW_PRIVS");
+	/* A uid change clears the parent-death signal: set it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		return fail("prctl PR_SET_PDEATHSIG");
+	if (chdir(cfg_str(process, "cwd")) == -1)
+		return fail("chdir %s", cfg_str(process, "cwd"));
+	return find_program(process, prog, size, code);
+}
+
+/* Builds a NULL-terminated array of the strings in list. */
+static char **strings(const json_t *list)
+{
+	char **v = calloc(json_array_size(list) + 1, sizeof(*v));
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e)
+		if (v != NULL)
+			v[i] = (char *)json_string_value(e);
+	return v;
+}
+
+/* Runs in the container's process: waits for create, sets up, says it is
+ * ready, waits on the exec fifo, execs.  Returns only if a step failed. */
+static int child_main(void *arg)
+{
+	struct setup *s = arg;
+	json_t *process = cfg_get(s->config, "process");
+	char prog[4096], msg[1100];
+	int fifo = -1, tty = -1, code = 1, err;
+	char go;
+
+	state_drop_lock();
+	/* Until create lets go of us, we die with it: chapter 0. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || hear(s->sync_fd) != 'G')
+		return 1;
+	if (set_up(s, &fifo, &tty, prog, sizeof(prog), &code) == -1) {
+		snprintf(msg, sizeof(msg), "E%d %s", code, last_error());
+		tell(s->sync_fd, msg);
+		return code;
+	}
+	tell(s->sync_fd, "R");
+	if (hear(s->sync_fd) != 'R')
+		return 1;
+	/* create exits now, and we go on: to conmon, its subreaper. */
+	if (!s->die_with_parent && prctl(PR_SET_PDEATHSIG, 0) == -1)
+		return 1;
+	tell(s->sync_fd, "A");
+	close(s->sync_fd);
+	if (tty != -1)
+		close(tty);
+	/* The create/start split: here we wait until start writes its byte. */
+	if (fifo != -1 && (read(fifo, &go, 1) != 1 || close(fifo) == -1))
+		return 1;
+	if (cfg_get(cfg_get(s->config, "linux"), "seccomp") &&
+	    cfg_bool(process, "noNewPrivileges") &&
+	    seccomp_apply(cfg_get(cfg_get(s->config, "linux"), "seccomp")) == -1) {
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, last_error());
+		return 1;
+	}
+	/* Only what conmon asked to keep (--preserve-fds) goes through exec. */
+	syscall(SYS_close_range, 3 + s->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	execve(prog, strings(cfg_get(process, "args")), strings(cfg_get(process, "env")));
+	err = errno;	/* before fprintf(), which may change it */
+	fprintf(stderr, "%s: exec %s: %s\n", program_invocation_short_name, prog,
+		strerror(err));
+	return err == ENOENT ? 127 : 126;
+}
+
+/* Writes linux.uidMappings or gidMappings to /proc/PID/FILE. */
+static int write_map(pid_t pid, const char *file, const json_t *list)
+{
+	char path[64], text[4096] = "";
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(list, i, m)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lld %lld %lld\n",
+			 cfg_int(m, "containerID", 0), cfg_int(m, "hostID", 0),
+			 cfg_int(m, "size", 0));
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	return write_file(path, text);
+}
+
+int container_spawn(struct setup *s, pid_t *pid)
+{
+	json_t *lx = cfg_get(s->config, "linux");
+	int flags = SIGCHLD, sv[2], fd;
+	const char *path;
+
+	/* Joined namespaces first (a network namespace that podman made):
+	 * the process we clone is born in them. */
+	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
+		if (!config_namespace(s->config, namespaces[i].type, &path))
+			continue;
+		if (path == NULL) {
+			if (namespaces[i].flag != CLONE_NEWCGROUP)	/* set_up() */
+				flags |= namespaces[i].flag;
+			continue;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || setns(fd, namespaces[i].flag) == -1)
+			return fail("join the %s namespace `%s`", namespaces[i].type, path);
+		close(fd);
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return fail("socketpair");
+	s->sync_fd = sv[1];
+	*pid = clone(child_main, child_stack + STACK_SIZE, flags, s);
+	if (*pid == -1) {
+		fail("clone");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	if ((flags & CLONE_NEWUSER) &&
+	    (write_map(*pid, "uid_map", cfg_get(lx, "uidMappings")) == -1 ||
+	     write_map(*pid, "gid_map", cfg_get(lx, "gidMappings")) == -1)) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+int container_go(int sync_fd)
+{
+	return send(sync_fd, "G", 1, MSG_NOSIGNAL) == 1 ? 0 : fail("start the set-up");
+}
+
+int container_wait_ready(int sync_fd, pid_t pid, int *code)
+{
+	char msg[1100];
+	ssize_t n = recv(sync_fd, msg, sizeof(msg) - 1, 0);
+	int status;
+
+	*code = 1;
+	if (n > 0 && msg[0] == 'R')
+		return 0;
+	if (n > 1 && msg[0] == 'E') {
+		msg[n] = '\0';
+		*code = atoi(msg + 1);
+		fail_msg("%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : "set-up failed");
+	} else {
+		fail_msg("the container's process ended during its set-up");
+	}
+	if (waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && n <= 0)
+		fail_msg("the container's process was killed by signal %d during its set-up",
+			 WTERMSIG(status));
+	return -1;
+}
+
+int container_release(int sync_fd)
+{
+	if (send(sync_fd, "R", 1, MSG_NOSIGNAL) != 1 || hear(sync_fd) != 'A')
+		return fail_msg("the container's process ended before it was released");
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * privileges.c: process.capabilities, process.apparmorProfile and
+ * linux.seccomp (chapter 10, fewer privileges; libcap and libseccomp).
+ *
+ * Root in a container is root: what keeps it from the machine is what it
+ * may no longer do.  The bounding set goes first, while the process still
+ * holds CAP_SETPCAP, and bounds what any later exec may gain; then, once it
+ * has become process.user, the effective, permitted, inheritable and
+ * ambient sets are set from the lists.  The seccomp filter refuses system
+ * calls whatever the capabilities say.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <unistd.h>
+
+#include "runtime.h"
+
+/* The five sets of process.capabilities, and libcap's flag for three. */
+static const struct { const char *name; int flag; } sets[] = {
+	{ "effective", CAP_EFFECTIVE }, { "permitted", CAP_PERMITTED },
+	{ "inheritable", CAP_INHERITABLE }, { "bounding", -1 }, { "ambient", -1 },
+};
+
+/* libseccomp's actions, by the spec's names; errnoRet completes ERRNO and
+ * TRACE. */
+static const struct { const char *name; uint32_t action; } actions[] = {
+	{ "SCMP_ACT_KILL", SCMP_ACT_KILL }, { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS }, { "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
+	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) }, { "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
+	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW }, { "SCMP_ACT_LOG", SCMP_ACT_LOG },
+};
+
+static const struct { const char *name; enum scmp_compare op; } compares[] = {
+	{ "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT },
+	{ "SCMP_CMP_LE", SCMP_CMP_LE }, { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+	{ "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+};
+
+/* Returns the capability called name ("CAP_CHOWN"), or -1 (fail). */
+static int cap_named(const char *name)
+{
+	char lower[64];
+	cap_value_t cap;
+	size_t i;
+
+	for (i = 0; name != NULL && name[i] != '\0' && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
+	if (name == NULL || cap_from_name(lower, &cap) == -1)
+		return fail_msg("config.json: unknown capability %s", name ? name : "(none)");
+	return cap;
+}
+
+/* Returns true if the capability cap is in the set called set. */
+static bool in_set(const json_t *caps, const char *set, int cap)
+{
+	json_t *name;
+	size_t i;
+
+	json_array_foreach(cfg_get(caps, set), i, name)
+		if (cap_named(json_string_value(name)) == cap)
+			return true;
+	return false;
+}
+
+/* Returns the action called name with errnoRet ret (EPERM if none), or
+ * (uint32_t)-1 if it is no action this runtime can take. */
+static uint32_t action_named(const char *name, const json_t *ret)
+{
+	int code = json_is_integer(ret) ? (int)json_integer_value(ret) : EPERM;
+
+	for (size_t i = 0; name != NULL && i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (strcmp(name, actions[i].name) != 0)
+			continue;
+		if (actions[i].action == SCMP_ACT_ERRNO(0))
+			return SCMP_ACT_ERRNO(code);
+		return actions[i].action == SCMP_ACT_TRACE(0) ? SCMP_ACT_TRACE(code)
+							       : actions[i].action;
+	}
+	return (uint32_t)-1;
+}
+
+int privileges_check(const json_t *config)
+{
+	json_t *process = cfg_get(config, "process"), *seccomp, *rule, *name;
+	json_t *caps = cfg_get(process, "capabilities");
+	const char *profile = cfg_str(process, "apparmorProfile");
+	size_t i, k;
+	FILE *in;
+	char on = 'N';
+
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		json_array_foreach(cfg_get(caps, sets[i].name), k, name)
+			if (cap_named(json_string_value(name)) == -1)
+				return -1;
+	if (profile != NULL && *profile != '\0') {
+		in = fopen("/sys/module/apparmor/parameters/enabled", "re");
+		if (in == NULL || fscanf(in, "%c", &on) != 1 || on != 'Y')
+			return fail_msg("process.apparmorProfile %s: AppArmor is not "
+					"enabled on this machine", profile);
+		fclose(in);
+	}
+	seccomp = cfg_get(cfg_get(config, "linux"), "seccomp");
+	if (seccomp == NULL)
+		return 0;
+	if (action_named(cfg_str(seccomp, "defaultAction"), NULL) == (uint32_t)-1)
+		return fail_msg("linux.seccomp: defaultAction %s is not supported",
+				cfg_str(seccomp, "defaultAction"));
+	json_array_foreach(cfg_get(seccomp, "syscalls"), i, rule) {
+		json_t *arg;
+
+		if (action_named(cfg_str(rule, "action"), NULL) == (uint32_t)-1)
+			return fail_msg("linux.seccomp: action %s is not supported",
+					cfg_str(rule, "action"));
+		json_array_foreach(cfg_get(rule, "args"), k, arg) {
+			size_t c = 0;
+
+			while (c < sizeof(compares) / sizeof(compares[0]) &&
+			       (cfg_str(arg, "op") == NULL ||
+				strcmp(cfg_str(arg, "op"), compares[c].name) != 0))
+				c++;
+			if (c == sizeof(compares) / sizeof(compares[0]))
+				return fail_msg("linux.seccomp: unknown op %s", cfg_str(arg, "op"));
+		}
+	}
+	return 0;
+}
+
+int privileges_bound(const json_t *process)
+{
+	json_t *caps = cfg_get(process, "capabilities");
+
+	if (caps == NULL)
+		return 0;	/* none listed: the process keeps what it has */
+	for (int cap = 0; cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
+		if (!in_set(caps, "bounding", cap) && cap_drop_bound(cap) == -1)
+			return fail("drop %s from the bounding set", cap_to_name(cap));
+	return 0;
+}
+
+int privileges_set(const json_t *process)
+{
+	json_t *caps = cfg_get(process, "capabilities");
+	const char *profile = cfg_str(process, "apparmorProfile");
+	cap_t now;
+	int rc = 0;
+
+	/* AppArmor confines the program from its exec on. */
+	if (profile != NULL && *profile != '\0') {
+		FILE *attr = fopen("/proc/self/attr/apparmor/exec", "we");
+
+		if (attr == NULL)
+			attr = fopen("/proc/self/attr/exec", "we");
+		if (attr == NULL || fprintf(attr, "exec %s", profile) < 0 || fclose(attr) == EOF)
+			return fail("set the AppArmor profile %s", profile);
+	}
+	if (caps == NULL)
+		return 0;
+	now = cap_init();
+	if (now == NULL)
+		return fail("cap_init");
+	for (int cap = 0; cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++) {
+		cap_value_t v = cap;
+
+		for (size_t i = 0; i < 3; i++)
+			if (in_set(caps, sets[i].name, cap))
+				cap_set_flag(now, sets[i].flag, 1, &v, CAP_SET);
+	}
+	if (cap_set_proc(now) == -1)
+		rc = fail("cap_set_proc");
+	cap_free(now);
+	if (rc == 0 && cap_reset_ambient() == -1)
+		rc = fail("clear the ambient set");
+	for (int cap = 0; rc == 0 && cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
+		if (in_set(caps, "ambient", cap) && cap_set_ambient(cap, CAP_SET) == -1)
+			rc = fail("raise %s in the ambient set", cap_to_name(cap));
+	return rc;
+}
+
+int seccomp_apply(const json_t *seccomp)
+{
+	uint32_t def = action_named(cfg_str(seccomp, "defaultAction"),
+				    json_object_get(seccomp, "defaultErrnoRet"));
+	scmp_filter_ctx ctx = seccomp_init(def);
+	json_t *rule, *name, *arch;
+	size_t i, k;
+	int rc;
+
+	if (ctx == NULL)
+		return fail_msg("seccomp_init: out of memory");
+	/* libseccomp sets no_new_privs itself unless told not to: that is
+	 * process.noNewPrivileges' to say. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
+		seccomp_release(ctx);
+		return fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
+	}
+	json_array_foreach(cfg_get(seccomp, "architectures"), i, arch) {
+		const char *a = json_string_value(arch);
+		char lower[32];
+		size_t n = 0;
+
+		for (a += a && strncmp(a, "SCMP_ARCH_", 10) == 0 ? 10 : 0;
+		     a && *a && n < sizeof(lower) - 1; a++)
+			lower[n++] = (char)tolower((unsigned char)*a);
+		lower[n] = '\0';
+		uint32_t token = seccomp_arch_resolve_name(lower);
+
+		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST)) {
+			seccomp_release(ctx);
+			return fail_msg("linux.seccomp: architecture %s", json_string_value(arch));
+		}
+	}
+	json_array_foreach(cfg_get(seccomp, "syscalls"), i, rule) {
+		uint32_t act = action_named(cfg_str(rule, "action"), json_object_get(rule, "errnoRet"));
+		struct scmp_arg_cmp cmp[6];
+		unsigned int n = 0;
+		json_t *arg;
+
+		if (act == def)
+			continue;	/* libseccomp refuses a rule that changes nothing */
+		json_array_foreach(cfg_get(rule, "args"), k, arg) {
+			size_t c = 0;
+
+			while (strcmp(cfg_str(arg, "op"), compares[c].name) != 0)
+				c++;
+			if (n < 6)
+				cmp[n++] = (struct scmp_arg_cmp){
+					(unsigned int)cfg_int(arg, "index", 0), compares[c].op,
+					(scmp_datum_t)cfg_int(arg, "value", 0),
+					(scmp_datum_t)cfg_int(arg, "valueTwo", 0) };
+		}
+		json_array_foreach(cfg_get(rule, "names"), k, name) {
+			int nr = seccomp_syscall_resolve_name(json_string_value(name));
+
+			if (nr == __NR_SCMP_ERROR)
+				continue;	/* no such call on this machine */
+			rc = seccomp_rule_add_array(ctx, act, nr, n, cmp);
+			if (rc < 0) {
+				seccomp_release(ctx);
+				errno = -rc;
+				return fail("linux.seccomp: rule for %s", json_string_value(name));
+			}
+		}
+	}
+	rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		errno = -rc;
+		return fail("seccomp_load");
+	}
+	return 0;
+}
