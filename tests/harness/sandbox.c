@@ -35,8 +35,9 @@
 
 enum {
 	TIME_LIMIT_MS = 4000,		/* the program, as the observer counts */
-	TIMEOUT_MS = TIME_LIMIT_MS + 3000,	/* a whole run, sandbox included:
-					 * time to stop and report at the limit */
+	TIMEOUT_MS = TIME_LIMIT_MS + 6000,	/* a whole run, sandbox included:
+					 * time to stop and report at the limit,
+					 * also on a loaded machine */
 	OUTPUT_LIMIT = 1 << 20,		/* bytes, on stdout and on stderr */
 	NPROC_LIMIT = 256,		/* processes in the sandbox */
 	MEMORY_LIMIT = 256 << 20,	/* bytes of address space a process */
@@ -354,7 +355,7 @@ static void collect(struct run *r, pid_t pid, int out, int err,
 		long long left = deadline - now_ms();
 
 		if (left <= 0) {
-			r->timed_out = true;
+			r->timed_out = r->unreported = true;
 			break;
 		}
 		if (poll(p, 2, (int)left) == -1 && errno != EINTR)
@@ -664,7 +665,8 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 	if (cgroup && cgbox_remove(&box) == -1)
 		cr_assert_fail("sandbox: the sandbox's cgroup is left: %s", box.why);
 	/* A run the sandbox could not start is not worth keeping. */
-	if (cache != -1 && !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125))
+	if (cache != -1 && !r->unreported &&
+	    !(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 125))
 		cache_save(r, cache);
 ran:
 	if (cache != -1)
@@ -742,6 +744,12 @@ const char *run_limit(const struct run *r)
 		rc = asprintf(&why, "output limit: the program printed more "
 			      "than %d KiB and was stopped. Does a loop print "
 			      "without end?", OUTPUT_LIMIT >> 10);
+	else if (r->unreported)
+		rc = asprintf(&why, "time limit: the sandbox had not reported "
+			      "%ld s after it started, and was stopped. The "
+			      "machine may be too busy: grade again once it is "
+			      "quieter.", (long)(TIMEOUT_MS - TIME_LIMIT_MS + time_limit_ms) *
+			      time_scale() / 1000);
 	else if (r->timed_out)
 		rc = asprintf(&why, "time limit: the program was still running "
 			      "after %ld s and was stopped. Does it wait for "

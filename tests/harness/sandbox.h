@@ -20,6 +20,7 @@
 struct run {
 	int status;		/* bubblewrap's wait status */
 	bool timed_out;		/* killed at the time limit */
+	bool unreported;	/* the sandbox itself did not end in time */
 	bool out_limited;	/* killed at the output limit */
 	char *out;		/* everything printed to stdout */
 	char *err;		/* everything printed to stderr */
