@@ -288,7 +288,7 @@ MUTANTS
 )
 # Mutants of different files share a grading, in rounds: round N holds
 # the Nth mutant of each file, so a grading costs its fixed share once.
-declare -A seen_files=() round_of=()
+declare -A seen_files=() round_of=() only_of=()
 rounds=0
 while IFS='|' read -r mutant file test script; do
 	if [ "$full" != 0 ] && [ "${file%%/*}" = 08-cgroup ]; then
@@ -298,6 +298,8 @@ while IFS='|' read -r mutant file test script; do
 	k=${seen_files[$file]:-0}
 	seen_files[$file]=$((k + 1))
 	round_of[$mutant]=$k
+	# Each mutant is graded on the one test that must catch it.
+	only_of[$k]+=" $(basename "$file" .c)/$test"
 	[ "$k" -lt "$rounds" ] || rounds=$((k + 1))
 	mkdir -p "$tmp/mutants/round-$k/${file%/*}"
 	sed "$script" "$root/solutions/$file" >"$tmp/mutants/round-$k/$file"
@@ -308,7 +310,7 @@ while IFS='|' read -r mutant file test script; do
 	fi
 done <<<"$mutants"
 for ((k = 0; k < rounds; k++)); do
-	grade "mutants-$k" "$tmp/mutants/round-$k" & in_turn
+	GRADE_ONLY=${only_of[$k]} grade "mutants-$k" "$tmp/mutants/round-$k" & in_turn
 done
 wait
 while IFS='|' read -r mutant file test script; do
