@@ -44,8 +44,8 @@ case "${1:-}" in
 	exec "$0" --grade "$2" "$3" ;;
 --grade)
 	cd "$(dirname "$0")/../.."
-	tests/grader/grade.sh -o "$3/grade-a" "$2" "$3/work-a" >"$3/table-a" 2>&1 &
-	tests/grader/grade.sh -o "$3/grade-b" "$2" "$3/work-b" >"$3/table-b" 2>&1 &
+	GRADE_ONLY=$(cat "$3/only-a") tests/grader/grade.sh -o "$3/grade-a" "$2" "$3/work-a" >"$3/table-a" 2>&1 &
+	GRADE_ONLY=$(cat "$3/only-b") tests/grader/grade.sh -o "$3/grade-b" "$2" "$3/work-b" >"$3/table-b" 2>&1 &
 	for _ in a b; do
 		rc=0
 		wait -n || rc=$?
@@ -73,36 +73,37 @@ failed=0
 pass() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "not ok - $1"; failed=$((failed + 1)); }
 
-# Round, exercise, and what its file is: a fixture and the words its grade
-# must hold, or "solution".  Every fixture's file is tests/safety/hostile/NAME.c;
-# write-* are write.c with a TARGET each.
+# Round, exercise, and what its file is: a fixture, the test it is graded
+# on (one is enough to fail the exercise; the solutions run every test) and
+# the words its grade must hold, or "solution".  Every fixture's file is
+# tests/safety/hostile/NAME.c; write-* are write.c with a TARGET each.
 read -r -d '' plan <<'PLAN' || true
-a 01-net/lo_up            loop          time limit
-a 01-net/veth             segfault      killed by signal 11
-a 02-mount/private_tmp    mount-shared  its parent's mount namespace
-a 02-mount/volume         write-repo    No such file or directory
-a 03-uts/hostname         sethostname   the hostname was
-a 03-uts/domainname       memhog        memory limit
-a 04-ipc/mailbox          forkbomb      process limit
+a 01-net/lo_up             loop          lo_is_up_inside                   time limit
+a 01-net/veth              segfault      child_end_is_up_with_its_address  killed by signal 11
+a 02-mount/private_tmp     mount-shared  parent_files_hidden_inside        its parent's mount namespace
+a 02-mount/volume          write-repo    volume_readable_inside            No such file or directory
+a 03-uts/hostname          sethostname   parent_keeps_its_name             the hostname was
+a 03-uts/domainname        memhog        child_has_the_given_domain        memory limit
+a 04-ipc/mailbox           forkbomb      command_receives_the_message      process limit
 a 04-ipc/mqueue           solution
-a 05-pid/reaper           umount-proc   PID namespace of its own
+a 05-pid/reaper            umount-proc   command_runs_under_an_init        PID namespace of its own
 a 05-pid/init             solution
-a 06-user/uid_map         killall       status 137
+a 06-user/uid_map          killall       root_inside                       status 137
 a 06-user/rootless        solution
-b 01-net/lo_up            abort         killed by signal 6
+b 01-net/lo_up             abort         lo_is_up_inside                   killed by signal 6
 b 01-net/veth             solution
-b 02-mount/private_tmp    write-home    No such file or directory
-b 02-mount/volume         write-work    No such file or directory
-b 03-uts/hostname         write-etc     Read-only file system
+b 02-mount/private_tmp     write-home    parent_files_hidden_inside        No such file or directory
+b 02-mount/volume          write-work    volume_readable_inside            No such file or directory
+b 03-uts/hostname          write-etc     child_has_the_given_name          Read-only file system
 b 03-uts/domainname       solution
-b 04-ipc/mailbox          daemon        left a process behind
-b 04-ipc/mqueue           flood         output limit
-b 05-pid/reaper           tmpfill       No space left on device
-b 05-pid/init             fake          not isolated
+b 04-ipc/mailbox           daemon        command_receives_the_message      left a process behind
+b 04-ipc/mqueue            flood         listing_shows_own_queues          output limit
+b 05-pid/reaper            tmpfill       command_runs_under_an_init        No space left on device
+b 05-pid/init              fake          sigterm_stops_the_command         not isolated
 b 06-user/uid_map         solution
 b 06-user/rootless        solution
-b 09-network/rewire       abort         killed by signal 6
-b 10-privileges/no_admin  refused-calls before its command could report
+b 09-network/rewire        abort         child_end_is_up_with_its_address  killed by signal 6
+b 10-privileges/no_admin   refused-calls mount_refused_inside              before its command could report
 b 10-privileges/deny      solution
 PLAN
 
@@ -119,13 +120,16 @@ target() {
 
 # -- The graded folders.
 rm -rf "$hostile/work-a" "$hostile/work-b"
-while read -r round exercise file _; do
+: >"$hostile/only-a"
+: >"$hostile/only-b"
+while read -r round exercise file test _; do
 	dest="$hostile/work-$round/$exercise.c"
 	mkdir -p "$(dirname "$dest")"
 	if [ "$file" = solution ]; then
 		cp "solutions/$exercise.c" "$dest"
 		continue
 	fi
+	printf '%s/%s\n' "${exercise#*/}" "$test" >>"$hostile/only-$round"
 	cp tests/safety/hostile/hostile.h "$(dirname "$dest")/"
 	case $file in
 	write-*)
@@ -183,7 +187,7 @@ else
 fi
 
 # -- 1 and 2: each exercise's grade.
-while read -r round exercise file words; do
+while read -r round exercise file test words; do
 	name=${exercise#*/}
 	results="$hostile/grade-$round/results.json"
 	grade=$(jq -r --arg n "($name)" \
