@@ -154,14 +154,18 @@ PS_PIDS = re.compile(r"^ *(\d+) +(\d+) +\S")
 PS_AUX = re.compile(r"^(\S+ +\d+) +\d+\.\d +\d+\.\d +\d+ +\d+ ")
 # An IPv6 address still checking that it is unique (DAD) shows "tentative".
 TENTATIVE = re.compile(r" tentative\b")
+# A device node bound in from the lab: from its devtmpfs on a machine, from
+# the tmpfs a container engine gives it in the lab container.
+DEVNODE = re.compile(r"^(/dev/\S+) devtmpfs$")
 
 
 def normalise(lines):
     """Returns lines with what legitimately varies made equal: MAC and
     link-local addresses, namespace inode numbers, IPC keys and the PIDs `ps`
     lists (renamed in order of appearance), dates and times, the figures of `ps aux` that measure
-    use, "tentative" on new IPv6 addresses, and runs of spaces (columns
-    widen)."""
+    use, "tentative" on new IPv6 addresses, the file system of a device
+    node bound in from the lab (devtmpfs or tmpfs), and runs of spaces
+    (columns widen)."""
     names = {kind: {} for kind, _ in VARYING}
     pids = {}
 
@@ -183,6 +187,7 @@ def normalise(lines):
                     line)
             line = TIME.sub("TIME", DATE.sub("DATE", line))
             line = TENTATIVE.sub("", PS_AUX.sub(r"\1 CPU MEM VSZ RSS ", line))
+            line = DEVNODE.sub(r"\1 tmpfs", line)
         out.append(re.sub(r"[ \t]+", " ", line).rstrip())
     return out
 
