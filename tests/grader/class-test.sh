@@ -34,26 +34,10 @@ set -euo pipefail
 build=$(cd "${1:?usage: tests/grader/class-test.sh BUILD_DIR}" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out="$build/class-test"
-passed=0
-failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# expect WHAT COMMAND...: runs COMMAND, counts it, and prints WHAT if it
-# failed.
-expect() {
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
-same() { [ "$1" = "$2" ]; }
-# quietly COMMAND...: runs COMMAND, its output dropped (not expect's).
-quietly() { "$@" >/dev/null; }
+# shellcheck source=tests/harness/expect.sh
+. "$root/tests/harness/expect.sh"
 
 # sums DIR: path, mode, size and checksum of everything under DIR.
 sums() {

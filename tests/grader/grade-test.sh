@@ -38,30 +38,10 @@ build=${1:?usage: tests/grader/grade-test.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$build/grade-test"
-passed=0
-failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-
-# expect WHAT COMMAND...: runs COMMAND, counts it, and prints WHAT if it
-# failed; a failed check is counted, not fatal.
-expect() {
-	local what=$1
-	shift
-	if "$@"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL: $what"
-	fi
-}
-
-# same A B: true if the strings A and B are equal.
-same() {
-	[ "$1" = "$2" ]
-}
-# quietly COMMAND...: runs COMMAND, its output dropped (not expect's).
-quietly() { "$@" >/dev/null; }
+# shellcheck source=tests/harness/expect.sh
+. "$root/tests/harness/expect.sh"
 
 # sums DIR: a line per file under DIR: path, mode, size, mtime, checksum.
 sums() {
