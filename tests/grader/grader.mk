@@ -8,8 +8,8 @@
 EX_CHAPTERS := net mount uts ipc pid user rootfs cgroup network privileges runtime
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 
-$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(T)/sandbox.o $(T)/cgbox.o
-	$(CC) -o $@ $^ -lcriterion
+$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(SUITE_OBJS)
+	$(CC) -o $@ $^ $(SUITE_LIBS)
 
 .PHONY: check check-all watch grade-harness test-grader gradescope test-gradescope
 # The image too: chapter 7's exercises run in it, and check-all's key holds it.

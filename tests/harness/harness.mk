@@ -35,9 +35,14 @@ $(T)/observer: $(T)/observer.o $(T)/report.o $(T)/watch.o $(T)/scene.o \
 	$(CC) -o $@ $^ -lseccomp -lmnl
 
 # A Criterion suite: its own file and the sandbox (an exercise suite adds
-# exercise.o, in its room's makefile).
-$(T)/test-%: $(T)/test-%.o $(T)/sandbox.o $(T)/cgbox.o
-	$(CC) -o $@ $^ -lcriterion
+# exercise.o, in its room's makefile), with libgit2 started only when
+# Criterion needs it (lazy-git.c): the suite's three stand-ins exported.
+SUITE_OBJS := $(T)/sandbox.o $(T)/cgbox.o $(T)/lazy-git.o
+SUITE_LIBS := -Wl,--export-dynamic-symbol=git_libgit2_init \
+	-Wl,--export-dynamic-symbol=git_libgit2_shutdown \
+	-Wl,--export-dynamic-symbol=git_diff_buffers -lcriterion
+$(T)/test-%: $(T)/test-%.o $(SUITE_OBJS)
+	$(CC) -o $@ $^ $(SUITE_LIBS)
 
 # The sandbox's cgroup for book/sandbox.sh, which starts bubblewrap itself:
 # cgbox --layout says what it would get; cgbox [--uid UID] -- bwrap ...
