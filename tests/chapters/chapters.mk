@@ -12,7 +12,7 @@ test-programs: $(BINS) $(TEST_TOOLS) $(SUITE_BINS)
 # test VM runs too, for cgroup v2.
 TEST_STEPS += test-chapters
 test-chapters: test-programs
-	tests/chapters/run.sh $(B) $(filter-out cgroup,$(CHAPTER_SUITES))
+	tests/chapters/run.sh $(B) $(filter-out cgroup,$(CHAPTER_SUITES)) runtime
 
 # The article's defects, put back into the worked programs by sed: the suites
 # must catch each one (tests/chapters/run.sh says which test must fail).  A sed that

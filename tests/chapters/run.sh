@@ -4,7 +4,7 @@
 #     usage: tests/chapters/run.sh BUILD_DIR [PROGRAM...]
 #
 # For each worked program named (all of them by default: skeleton net
-# mount uts ipc pid user rootfs cgroup network privileges):
+# mount uts ipc pid user rootfs cgroup network privileges runtime):
 # 1. Its chapter's suite against it: all must pass.
 # 2. The contract suite against it: all must pass.
 # 3. Its chapter's suite against the skeleton, which creates no namespace:
@@ -26,9 +26,19 @@ shift
 tests="$build/tests"
 bin="$build/bin"
 programs=("$@")
-[ $# -gt 0 ] || programs=(skeleton net mount uts ipc pid user rootfs cgroup network privileges)
+[ $# -gt 0 ] || programs=(skeleton net mount uts ipc pid user rootfs cgroup network privileges runtime)
+# Chapter 11's runtime is no command line like the others: its suite is
+# runtime.sh, which drives it as podman does, and the contract and the
+# skeleton's control are not for it.  Its mutants run like the others'.
 chapters=()
+with_runtime=
+suites=()
 for name in "${programs[@]}"; do
+	if [ "$name" = runtime ]; then
+		with_runtime=1
+		continue
+	fi
+	suites+=("$name")
 	[ "$name" = skeleton ] || chapters+=("$name")
 done
 # The controllers' layout in the sandbox: v2, v1, hybrid, or none.
@@ -58,18 +68,20 @@ count() {
 }
 
 echo "== Each chapter's suite, against its worked program"
-for name in "${programs[@]}"; do
+for name in "${suites[@]}"; do
 	"$tests/test-$name" --tap="$tap/$name.tap" || true
 	count "$tap/$name.tap"
 done
 
-echo "-- runtime (tests/chapters/runtime.sh)"
-"$(dirname "$0")/runtime.sh" "$build" >"$tap/runtime.tap" 2>&1 || true
-grep -v '^ok ' "$tap/runtime.tap" || true
-count "$tap/runtime.tap"
+if [ -n "$with_runtime" ]; then
+	echo "-- runtime (tests/chapters/runtime.sh)"
+	"$(dirname "$0")/runtime.sh" "$build" >"$tap/runtime.tap" 2>&1 || true
+	grep -v '^ok ' "$tap/runtime.tap" || true
+	count "$tap/runtime.tap"
+fi
 
 echo "== The contract, against every program"
-for name in "${programs[@]}"; do
+for name in "${suites[@]}"; do
 	echo "-- $name"
 	# Chapter 8's program needs a cgroup to run anything in.
 	if [ "$name" = cgroup ] && [ "$layout" = none ]; then
