@@ -40,10 +40,10 @@ fi
 
 tmp=$(mktemp -d)
 # machine: the machine as tools/host-state.sh sees it, but for processes
-# (others' may come and go) and podman's own bridge, which podman makes on
-# its first default network and which is up while a container is on it.
+# (others' may come and go) and what podman makes on its first container
+# and keeps: its parent cgroups and its bridge.
 machine() {
-	"$here/../../tools/host-state.sh" | grep -Ev '^(leftover |link (cni-)?podman[0-9]+ )'
+	"$here/../../tools/host-state.sh" --without-podman | grep -v '^leftover '
 }
 machine >"$tmp/before"
 tag=$$
