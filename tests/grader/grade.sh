@@ -264,7 +264,7 @@ run_suite() {
 # again (a failed exercise has lost its points already).
 test_exercise() {
 	local cases="//testsuite[@name='$2']/testcase" only
-	only=$(only_test "$2")
+	only_test "$2"
 	case $only in
 	contract.*)	# the exercise's own tests, then that rule alone
 		run_suite "$2" "$3" "$2" "$build/tests/ex-${1#*-}" --filter "$2/*" ;;
@@ -277,11 +277,13 @@ test_exercise() {
 		--filter "contract/${only:+${only#contract.}}${only:-@($contract_tests)}"
 }
 
-# only_test NAME: the one test of NAME that GRADE_ONLY names, or nothing.
+# only_test NAME: sets only to the one test of NAME that GRADE_ONLY names,
+# or to nothing (a variable, not a $(...): no process for it).
 only_test() {
 	local pick
+	only=
 	for pick in ${GRADE_ONLY:-}; do
-		[ "${pick%%/*}" != "$1" ] || { echo "${pick#*/}"; return; }
+		[ "${pick%%/*}" != "$1" ] || { only=${pick#*/}; return; }
 	done
 }
 
@@ -293,8 +295,13 @@ contract_tests='usage_without_a_command|exit_status_passes_through|signal_become
 # tests run in parallel already; more at once than the machine has CPUs
 # only makes every sandbox slower, and its time limits nearer.
 jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+# The running jobs are counted from a file that the builtin jobs writes:
+# a pipe to wc would cost two processes each time, hundreds a grading.
+running="$out/log/.running"
 throttle() {
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+	local pids
+	while jobs -rp >"$running" && mapfile -t pids <"$running" &&
+		[ "${#pids[@]}" -ge "$jobs_max" ]; do
 		wait -n || true
 	done
 }
@@ -390,16 +397,12 @@ clean() {
 
 # observations: from Criterion's failure text on stdin, each assertion's
 # message, without its "file.c:LINE: " prefix nor the indent Criterion gives
-# the lines after the first, separated by a line "--".
+# the lines after the first, and without blank lines; the messages are
+# separated by a line "--".
 observations() {
 	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { print "--" }
-	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); sub(/^        /, ""); print }' |
-		sed '/^[[:space:]]*$/d'
-}
-
-# first_observation: the first of the observations on stdin.
-first_observation() {
-	sed '/^--$/,$d'
+	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); sub(/^        /, "") }
+	     !/^[[:space:]]*$/ { print }'
 }
 
 # Records, one per test, of ten fields each ended by a NUL: chapter, name,
@@ -414,51 +417,72 @@ record() {
 		"${3:-0}" "$4" "${5:-$4}" >>"$records"
 }
 
+# read_report REPORT SUITE SECONDS: reads the Criterion suite SUITE's tests
+# from OUT/xml/REPORT.xml, in one xmllint: each one's status into status_of
+# and its time into time_of, by name; or, when the suite was stopped or its
+# report is unreadable, why into report_reason.  Each grading reads
+# hundreds of tests, so no process is started per test.
+declare -A status_of=() time_of=()
+report_reason= report_read=
+read_report() {
+	local xml="$out/xml/$1.xml" cases="//testsuite[@name='$2']/testcase" rc=none raw xrc=0
+	local re=' *name="([^"]*)" *status="([^"]*)" *time="([^"]*)"(.*)'
+	[ "$report_read" != "$1/$2" ] || return 0	# read already
+	report_read="$1/$2"
+	status_of=() time_of=() report_reason=
+	[ ! -f "$out/xml/$1.rc" ] || read -r rc <"$out/xml/$1.rc" || true
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		report_reason="time limit: the tests of this exercise did not finish within $3 s"
+		return
+	fi
+	raw=$(xmllint --xpath "$cases/@name | $cases/@status | $cases/@time" "$xml" 2>/dev/null) || xrc=$?
+	# 10: the report is well-formed, and holds no test of SUITE.
+	if [ ! -s "$xml" ] || { [ "$xrc" != 0 ] && [ "$xrc" != 10 ]; }; then
+		report_reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$1.run" | clean)"
+		return
+	fi
+	raw=${raw//$'\n'/ }
+	while [[ $raw =~ $re ]]; do
+		status_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+		time_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[3]}
+		raw=${BASH_REMATCH[4]}
+	done
+}
+
 # record_suite REPORT SUITE SECONDS PREFIX [TEST...]: a record for each test
 # of the Criterion suite SUITE in OUT/xml/REPORT.xml, named PREFIX.TEST (or
 # TEST with an empty prefix): the tests given, or all the report holds.
 record_suite() {
-	local report=$1 suite_name=$2 seconds=$3 prefix=$4 xml reason rc results
-	local t status time node message all
+	local report=$1 suite_name=$2 seconds=$3 prefix=$4 xml t status node message all
 	shift 4
 	xml="$out/xml/$report.xml"
-	rc=$(cat "$out/xml/$report.rc" 2>/dev/null || echo none)
-	reason=
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		reason="time limit: the tests of this exercise did not finish within $seconds s"
-	elif [ ! -s "$xml" ] || ! xmllint --noout "$xml" 2>/dev/null; then
-		reason="the test report could not be read (status $rc): $(tail -n 5 "$out/log/$report.run" | clean)"
-	fi
-	# Each test's "NAME STATUS SECONDS", from one reading of the report.
-	local cases="//testsuite[@name='$suite_name']/testcase"
-	results=$([ -n "$reason" ] || xmllint --xpath \
-		"$cases/@name | $cases/@status | $cases/@time" "$xml" 2>/dev/null |
-		tr '\n' ' ' | sed 's/ *name="/\n/g; s/" *status="/ /g;
-		s/" *time="/ /g; s/"//g' || true)
+	read_report "$report" "$suite_name" "$seconds"
 	if [ $# -eq 0 ]; then
-		if [ -n "$reason" ]; then
-			record "$prefix" false 0 "$reason"
+		if [ -n "$report_reason" ]; then
+			record "$prefix" false 0 "$report_reason"
 			return
 		fi
 		# shellcheck disable=SC2046 # one word a test
-		set -- $(awk 'NF { print $1 }' <<<"$results" | sort)
+		set -- $(printf '%s\n' "${!status_of[@]}" | sort)
 	fi
+	local cases="//testsuite[@name='$suite_name']/testcase"
 	for t in "$@"; do
-		read -r _ status time <<<"$(grep "^$t " <<<"$results" || true)"
-		if [ -n "$reason" ]; then
-			record "${prefix:+$prefix.}$t" false 0 "$reason"
+		status=${status_of[$t]:-}
+		if [ -n "$report_reason" ]; then
+			record "${prefix:+$prefix.}$t" false 0 "$report_reason"
 		elif [ "$status" = PASSED ]; then
-			record "${prefix:+$prefix.}$t" true "$time" ""
+			record "${prefix:+$prefix.}$t" true "${time_of[$t]}" ""
 		elif [ -z "$status" ]; then
 			record "${prefix:+$prefix.}$t" false 0 "this test did not run: the suite and tests/exercises.tsv disagree"
 		else
 			node="${cases}[@name='$t']"
-			all=$(xmllint --xpath "string($node/failure)" "$xml" |
-				observations | clean)
-			message=$(first_observation <<<"$all")
+			all=$(xmllint --xpath "string($node/failure)" "$xml" | clean | observations)
+			# The first observation: up to the first line "--".
+			message=${all%%$'\n'--$'\n'*}
+			message=${message%$'\n'--}
 			[ -n "$message" ] || message="the test ended as $status: $(
 				xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
-			record "${prefix:+$prefix.}$t" false "$time" "$message" "${all:-$message}"
+			record "${prefix:+$prefix.}$t" false "${time_of[$t]}" "$message" "${all:-$message}"
 		fi
 	done
 }
@@ -482,14 +506,18 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 		continue
 	fi
 	# A test that skips says this machine cannot run it.
-	only=$(only_test "$name")
-	if [ "$(xmllint --xpath "count(//testsuite[@name='$name']/testcase[@status='SKIPPED']${only:+[@name='$only']})" \
-		"$out/xml/$name.xml" 2>/dev/null || echo 0)" != 0 ]; then
+	only_test "$name"
+	read_report "$name" "$name" "$seconds"
+	skipped=
+	for t in "${!status_of[@]}"; do
+		[ "${status_of[$t]}" != SKIPPED ] || [ -n "${only:-}" -a "$t" != "${only:-}" ] || skipped=yes
+	done
+	if [ -n "$skipped" ]; then
 		echo "its tests skipped here" >"$out/log/$name.cannot"
 		record cannot-grade false 0 "its tests skipped here, as this machine cannot run them (\`make test\` says why)"
 		continue
 	fi
-	before=$(stat -c %s "$records")
+	[ -z "$share" ] || before=$(stat -c %s "$records")
 	IFS=, read -r -a names <<<"$tests"
 	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
 	# shellcheck disable=SC2086 # one word a test
@@ -498,16 +526,6 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 			${contract_tests//|/ }
 	[ -z "$share" ] || share_keep "$name" "$before"
 done <<<"$selected"
-
-# The records as JSON: an array of objects, in the list's order.  The last
-# field is followed by a sentinel, as jq 1.6's split() drops a final "".
-printf 'end\0' >>"$records"
-jq -Rs '[split("\u0000") | .[:length - length % 10]
-	| range(0; length; 10) as $i | .[$i:$i + 10]
-	| { chapter: .[0], name: .[1], title: .[2], points: (.[3] | tonumber),
-	    hint: .[4], test: .[5], passed: (.[6] == "true"),
-	    time: (.[7] | tonumber? // 0), message: .[8], all: .[9] } ]' \
-	"$records" >"$out/log/records.json"
 
 # runs(f): the records, in their order, in arrays of those that follow one
 # another with the same f (an exercise's, a chapter's).
@@ -519,13 +537,31 @@ def exercises: [ runs(.name)[] | .[0] + { passed: all(.[]; .passed),
 	failures: map(select(.passed | not)) } ];
 def pad(n): tostring | if length < n then . + " " * (n - length) else . end;'
 
+# The records as JSON, an array of objects in the list's order, on the
+# first line; then, a line each, every exercise and the first test it
+# failed.  The last field is followed by a sentinel, as jq 1.6's split()
+# drops a final "".  (jq takes 30 ms to start: two runs in all, not seven.)
+printf 'end\0' >>"$records"
+{
+	IFS= read -r json
+	printf '%s\n' "$json" >"$out/log/records.json"
+	mapfile -t firsts
+} < <(jq -Rsr "$runs"'[split("\u0000") | .[:length - length % 10]
+	| range(0; length; 10) as $i | .[$i:$i + 10]
+	| { chapter: .[0], name: .[1], title: .[2], points: (.[3] | tonumber),
+	    hint: .[4], test: .[5], passed: (.[6] == "true"),
+	    time: (.[7] | tonumber? // 0), message: .[8], all: .[9] } ]
+	| tojson, (exercises[] | "\(.name)\t\(.failures[0].test // "")")' "$records")
+[ -n "$json" ] || cannot "the records of this grading could not be read (jq failed)"
+
 # -- Which hints to show: HINTS=1 all, HINTS=0 none; otherwise an
 # exercise's hint once the same test has failed first in two checks of
 # this WORK in a row (OUT/hints/WORK-KEY/NAME holds "TEST COUNT").
 hints_dir="$out/hints/$(printf '%s' "$work" | sha256sum | cut -c1-16)"
 mkdir -p "$hints_dir"
 show_hints=()
-while IFS=$'\t' read -r name first; do
+for line in "${firsts[@]}"; do
+	name=${line%%$'\t'*} first=${line#*$'\t'}
 	state="$hints_dir/$name"
 	if [ -z "$first" ] || [ "$first" = cannot-grade ]; then
 		rm -f "$state"
@@ -541,16 +577,22 @@ while IFS=$'\t' read -r name first; do
 	0) ;;
 	*) [ "$count" -lt 2 ] || show_hints+=("$name") ;;
 	esac
-done < <(jq -r "$runs"' exercises[] | "\(.name)\t\(.failures[0].test // "")"' \
-	"$out/log/records.json")
-shown_json=$(printf '%s\n' "${show_hints[@]}" | jq -R . | jq -s 'map(select(. != ""))')
+done
 
-# -- The table: a line per exercise; under a failure, the first test that
+# -- The reports, from one run of jq, parted by a line holding only an
+# ASCII record separator (clean() keeps every control character out of the
+# records): the table, for stdout; JUnit XML; Gradescope's results.json;
+# and whether every test passed.
+# The table: a line per exercise; under a failure, the first test that
 # failed (the others often follow from it), or with VERBOSE=1 every failed
 # test and every observation; then the exercise's hint, or word of it.
-jq -r --argjson hints "$shown_json" --arg verbose "${VERBOSE:-}" \
-	--arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1)" "$runs"'
-	exercises as $ex
+# JUnit XML: one testsuite per chapter, one testcase per test, with
+# classname CHAPTER.EXERCISE so that CI tools group them.
+# results.json: one test per exercise, all or nothing.
+jq -r --arg verbose "${VERBOSE:-}" --arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1)" "$runs"'
+	def esc: @html;
+	def failures: map(select(.passed | not)) | length;
+	def table: $ARGS.positional as $hints | exercises as $ex
 	| ("chapter" | pad(11)) + ("exercise" | pad(41)) + "points  result",
 	  ($ex[] | (.chapter | pad(11)) + ("\(.title) (\(.name))" | pad(41))
 		+ ("\(if .passed then .points else 0 end)/\(.points)" | pad(8))
@@ -565,14 +607,8 @@ jq -r --argjson hints "$shown_json" --arg verbose "${VERBOSE:-}" \
 			| if (.name | IN($hints[])) then "          hint: \(.hint)"
 			  elif $quiet == "1" then empty
 			  else "          (a hint comes if this fails again, or with HINTS=1)" end)),
-	  "Score: \([$ex[] | select(.passed) | .points] | add // 0)/\([$ex[].points] | add // 0)"
-	' "$out/log/records.json"
-
-# -- JUnit XML: one testsuite per chapter, one testcase per test, with
-# classname CHAPTER.EXERCISE so that CI tools group them.
-jq -r "$runs"'
-	def esc: @html;
-	def failures: map(select(.passed | not)) | length;
+	  "Score: \([$ex[] | select(.passed) | .points] | add // 0)/\([$ex[].points] | add // 0)";
+	def junit:
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
 	"<testsuites name=\"make check\" tests=\"\(length)\" failures=\"\(failures)\">",
 	(runs(.chapter)[] |
@@ -583,10 +619,8 @@ jq -r "$runs"'
 				"      <failure message=\"\(.message | split("\n")[0] | esc)\">\(.message | esc)</failure>"),
 			"    </testcase>"),
 		"  </testsuite>"),
-	"</testsuites>"' "$out/log/records.json" >"$out/junit.xml"
-
-# -- Gradescope's results.json: one test per exercise, all or nothing.
-jq "$runs"'
+	"</testsuites>";
+	def results:
 	[ exercises[] | {
 		name: "\(.chapter): \(.title) (\(.name))",
 		max_score: .points,
@@ -596,8 +630,16 @@ jq "$runs"'
 		visibility: "visible" } ] as $tests
 	| { score: ([$tests[].score] | add // 0),
 	    output: "Score: \([$tests[].score] | add // 0)/\([$tests[].max_score] | add // 0)",
-	    visibility: "visible", tests: $tests }' \
-	"$out/log/records.json" >"$out/results.json"
+	    visibility: "visible", tests: $tests };
+	table, "\u001e", junit, "\u001e", results, "\u001e", all(.[]; .passed)
+	' "$out/log/records.json" --args "${show_hints[@]}" >"$out/log/reports"
+# stdout gets the table; the files, the rest.
+awk -v junit="$out/junit.xml" -v json="$out/results.json" -v passed="$out/log/passed" '
+	$0 == "\036" { part++; next }
+	part == 0 { print; next }
+	part == 1 { print > junit; next }
+	part == 2 { print > json; next }
+	{ print > passed }' "$out/log/reports"
 
 # Not graded: the score stands for less than the work, so no status says
 # full marks or a failure.
@@ -608,4 +650,4 @@ if [ -n "$(cd "$out/log" && find . -name '*.cannot' -print -quit)" ]; then
 	done
 	exit 2
 fi
-jq -e 'all(.[]; .passed)' "$out/log/records.json" >/dev/null
+read -r passed <"$out/log/passed" && [ "$passed" = true ]
