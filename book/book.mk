@@ -10,6 +10,8 @@
 #                           re-runs chapter 8's v2 ones in the test VM)
 #   make test-book          open every page in headless Chromium (skipped, with
 #                           a message, when Chromium is not installed)
+#   make book-shots         the same, and save screenshots of every page, wide,
+#                           narrow and dark, in build/book/shots/
 
 BOOK := $(B)/book
 BOOK_SOURCES := book/index.md book/next.md book/appendix-article.md \
@@ -37,3 +39,8 @@ test-transcripts: $(BINS) $(IMAGE) $(T)/escape $(IMAGE) $(T)/escape $(T)/cgbox
 
 test-book: $(BOOK)/.built
 	book/browser-check.sh $(BOOK)
+
+# Screenshots cost as much again as the checks: make test takes none.
+book-shots: $(BOOK)/.built
+	BOOK_SHOTS=1 book/browser-check.sh $(BOOK)
+.PHONY: book-shots
