@@ -181,7 +181,7 @@ grade() {
 			return
 		fi
 	fi
-	GRADE_SHARE="$out/.share" GRADE_JOBS=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)} \
+	GRADE_SHARE="$out/.share" GRADE_CC_CACHE= GRADE_JOBS=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)} \
 		"$root/tools/check.sh" -o "$dir" -B "$build" "$work" >"$dir/report.txt" 2>&1 || rc=$?
 	case $rc in
 	0) row "$id" "full marks" "" ;;

@@ -24,7 +24,8 @@
 #
 # Environment: CC and CFLAGS, the compiler and flags (make passes its own);
 # GRADE_JOBS, how many exercises are compiled or tested at once (the number
-# of CPUs); GRADE_SHARE, a folder where graded exercises are kept by the
+# of CPUs); GRADE_CC_CACHE, where compiles are kept (BUILD_DIR/cc-cache;
+# empty: nowhere); GRADE_SHARE, a folder where graded exercises are kept by the
 # checksum of their files and of the grader, so that an exercise whose
 # files another grading has already graded is not graded again (check-all
 # shares one among a class: untouched stubs are graded once);
@@ -201,26 +202,59 @@ cannot_run() {
 	esac
 }
 
+# Compiles are kept in GRADE_CC_CACHE (BUILD_DIR/cc-cache unless set; empty:
+# none), by the checksum of the compiler, its flags and headers, this
+# script, and the files the compiler is given: the program and the
+# compiler's messages.  The compiler sees the same files at the same paths
+# (/work), so the same files give the same program.  make check and make
+# watch then compile only what changed, and make test each file once.
+cc_cache=${GRADE_CC_CACHE-$build/cc-cache}
+if [ -n "$cc_cache" ]; then
+	mkdir -p "$cc_cache"
+	cc_key=$({ printf '%s\n' "$cc" "${cflags[@]}"
+		stat -L -c '%n %s %Y' "$(command -v "$cc")" "$("$cc" -print-prog-name=cc1)" \
+			/usr/include /usr/include/*-linux-gnu 2>/dev/null
+		cat "$0"; } | sha256sum | cut -c1-64)
+fi
+
 # compile DIR NAME: builds the student's NAME.c into OUT/bin, its messages in
 # OUT/log/NAME.cc (the files named as WORK/DIR/FILE, so that an editor opens
 # them); bounded in time, memory and output size.
 compile() {
-	local copy="$copies/$2" log="$out/log/$2.cc" rc=0 libs
+	local copy="$copies/$2" log="$out/log/$2.cc" rc=0 libs kept= tmp
 	read -r -a libs <<<"$(libraries "$1")"
 	[ -f "$work/$1/$2.c" ] || return 0
 	mkdir -p "$copy/$1"
 	find "$work/$1" -maxdepth 1 -type f -size -1024k \
 		\( -name '*.c' -o -name '*.h' \) -exec cp -t "$copy/$1" {} +
 	chmod -R a+rX "$copy"
-	# From the copy's top, so that messages name the file as the student
-	# knows it; the program comes out on stdout, the messages on stderr.
-	(ulimit -v 2000000 -f 100000 && exec timeout $((60 * scale)) "${as_sandbox[@]}" \
-		bwrap --unshare-all --die-with-parent --new-session \
-		--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
-		--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
-		--chdir /work /bin/sh -c '"$@" -o /tmp/program && exec cat /tmp/program' \
-		sh "$cc" "${cflags[@]}" "$1/$2.c" "${libs[@]}") \
-		</dev/null 9<&- >"$out/bin/$2" 2>"$log.raw" || rc=$?
+	if [ -n "$cc_cache" ]; then
+		kept="$cc_cache/$( { printf '%s\n' "$cc_key" "$1/$2" "${libs[@]}"
+			cd "$copy" && find . -type f -print0 | sort -z | xargs -0 sha256sum; } |
+			sha256sum | cut -c1-64)"
+	fi
+	if [ -n "$kept" ] && [ -f "$kept/program" ]; then
+		cp "$kept/program" "$out/bin/$2"
+		cp "$kept/messages" "$log.raw"
+	else
+		# From the copy's top, so that messages name the file as the
+		# student knows it; the program comes out on stdout, the
+		# messages on stderr.
+		(ulimit -v 2000000 -f 100000 && exec timeout $((60 * scale)) "${as_sandbox[@]}" \
+			bwrap --unshare-all --die-with-parent --new-session \
+			--ro-bind /usr /usr --ro-bind /etc /etc "${tops[@]}" \
+			--proc /proc --dev /dev --tmpfs /tmp --ro-bind "$copy" /work \
+			--chdir /work /bin/sh -c '"$@" -o /tmp/program && exec cat /tmp/program' \
+			sh "$cc" "${cflags[@]}" "$1/$2.c" "${libs[@]}") \
+			</dev/null 9<&- >"$out/bin/$2" 2>"$log.raw" || rc=$?
+		# Only a program is kept: a failure may be the machine's (the
+		# time limit), and costs a compile again.
+		if [ "$rc" -eq 0 ] && [ -n "$kept" ] && tmp=$(mktemp -d "$cc_cache/.new.XXXXXX"); then
+			cp "$out/bin/$2" "$tmp/program"
+			cp "$log.raw" "$tmp/messages"
+			mv -T "$tmp" "$kept" 2>/dev/null || rm -rf "$tmp"
+		fi
+	fi
 	awk -v dir="$1/" -v work="$shown/" '{
 		out = ""
 		while ((i = index($0, dir)) > 0) {
