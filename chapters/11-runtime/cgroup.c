@@ -140,7 +140,7 @@ static int enable_v2(const char *path, const json_t *res)
 	snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
 	for (char *p = dir + strlen(CGROUP_ROOT); p != NULL; p = strchr(p + 1, '/')) {
 		snprintf(above, sizeof(above), "%.*s", (int)(p - dir), dir);
-		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
 			if (json_object_get(res, wanted[i][0]) &&
 			    put(above, "cgroup.subtree_control", wanted[i][1]) == -1)
 				return -1;
@@ -230,7 +230,7 @@ static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
 			strcmp(type, "a") == 0 ? "a" : text) == -1)
 			return -1;
 	}
-	for (i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(default_devices); i++)
 		if (put(dir, "devices.allow", default_devices[i]) == -1)
 			return -1;
 	return 0;
@@ -358,29 +358,23 @@ int cgroup_remove(const json_t *dirs)
 int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
 {
 	char line[2048], *ctrls, *path;
+	const char *at = inside(rootfd, dest, false);
 	FILE *in;
-	int fd, sub = 0, rc = 0;
+	int rc = 0;
 
-	fd = open_inside(rootfd, dest, false);
-	if (fd == -1)
+	if (at == NULL)
 		return -1;
-	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
-		rc = mount("cgroup2", fd_path(fd), "cgroup2", flags, NULL) == -1 ?
-		     fail("mount cgroup2 on %s", dest) : 0;
-		close(fd);
-		return rc;
-	}
+	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC))
+		return mount("cgroup2", at, "cgroup2", flags, NULL) == -1 ?
+		       fail("mount cgroup2 on %s", dest) : 0;
 	/* v1: a tmpfs holding, for each tree, this process's own folder. */
-	if (mount("tmpfs", fd_path(fd), "tmpfs", flags & ~MS_RDONLY, "mode=755") == -1) {
-		close(fd);
+	if (mount("tmpfs", at, "tmpfs", flags & ~MS_RDONLY, "mode=755") == -1)
 		return fail("mount tmpfs on %s", dest);
-	}
-	close(fd);
 	in = fopen("/proc/self/cgroup", "re");
 	if (in == NULL)
 		return fail("read /proc/self/cgroup");
 	while (rc == 0 && fgets(line, sizeof(line), in) != NULL) {
-		char host[4200], inside[4200];
+		char host[4200], sub[4200];
 
 		line[strcspn(line, "\n")] = '\0';
 		ctrls = strchr(line, ':');
@@ -392,33 +386,22 @@ int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
 		if (strncmp(ctrls, "name=", 5) == 0)
 			ctrls += 5;
 		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, ctrls, path);
-		snprintf(inside, sizeof(inside), "%s/%s", dest, ctrls);
-		sub = open_inside(rootfd, inside, false);
-		if (sub == -1)
-			break;
-		rc = mount(host, fd_path(sub), NULL, MS_BIND, NULL) == -1 ?
-		     fail("mount --bind %s on %s", host, inside) : 0;
-		close(sub);
+		snprintf(sub, sizeof(sub), "%s/%s", dest, ctrls);
+		if ((at = inside(rootfd, sub, false)) == NULL)
+			rc = -1;
+		else if (mount(host, at, NULL, MS_BIND, NULL) == -1)
+			rc = fail("mount --bind %s on %s", host, sub);
 		/* The remount is of the new mount: found again by its path. */
-		if (rc == 0 && (flags & MS_RDONLY)) {
-			sub = open_inside(rootfd, inside, false);
-			rc = sub == -1 || mount(NULL, fd_path(sub), NULL, MS_REMOUNT | MS_BIND |
-						MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-						NULL) == -1 ? fail("make %s read-only", inside) : 0;
-			if (sub != -1)
-				close(sub);
-		}
+		else if ((flags & MS_RDONLY) &&
+			 ((at = inside(rootfd, sub, false)) == NULL ||
+			  mount(NULL, at, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+				(flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)), NULL) == -1))
+			rc = fail("make %s read-only", sub);
 	}
 	fclose(in);
-	if (sub == -1)
-		return -1;
-	if (rc == 0 && (flags & MS_RDONLY)) {
-		fd = open_inside(rootfd, dest, false);
-		rc = fd == -1 || mount(NULL, fd_path(fd), NULL, MS_REMOUNT | MS_RDONLY |
-				       (flags & ~MS_RDONLY), "mode=755") == -1 ?
-		     fail("make %s read-only", dest) : 0;
-		if (fd != -1)
-			close(fd);
-	}
+	if (rc == 0 && (flags & MS_RDONLY) &&
+	    ((at = inside(rootfd, dest, false)) == NULL ||
+	     mount(NULL, at, NULL, MS_REMOUNT | MS_RDONLY | (flags & ~MS_RDONLY), "mode=755") == -1))
+		rc = fail("make %s read-only", dest);
 	return rc;
 }

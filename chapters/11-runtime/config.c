@@ -125,7 +125,7 @@ json_t *config_load(const char *bundle)
 	}
 	if (version_ok(cfg_str(config, "ociVersion")) == -1)
 		goto bad;
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++) {
 		if (asks(at(config, unsupported[i]))) {
 			fail_msg("config.json: %s is not supported by this runtime",
 				 unsupported[i]);

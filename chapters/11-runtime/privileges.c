@@ -75,7 +75,7 @@ static uint32_t action_named(const char *name, const json_t *ret)
 {
 	int code = json_is_integer(ret) ? (int)json_integer_value(ret) : EPERM;
 
-	for (size_t i = 0; name != NULL && i < sizeof(actions) / sizeof(actions[0]); i++) {
+	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(actions); i++) {
 		if (strcmp(name, actions[i].name) != 0)
 			continue;
 		if (actions[i].action == SCMP_ACT_ERRNO(0))
@@ -95,7 +95,7 @@ int privileges_check(const json_t *config)
 	FILE *in;
 	char on = 'N';
 
-	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sets); i++)
 		json_array_foreach(cfg_get(caps, sets[i].name), k, name)
 			if (cap_named(json_string_value(name)) == -1)
 				return -1;
@@ -121,11 +121,11 @@ int privileges_check(const json_t *config)
 		json_array_foreach(cfg_get(rule, "args"), k, arg) {
 			size_t c = 0;
 
-			while (c < sizeof(compares) / sizeof(compares[0]) &&
+			while (c < ARRAY_SIZE(compares) &&
 			       (cfg_str(arg, "op") == NULL ||
 				strcmp(cfg_str(arg, "op"), compares[c].name) != 0))
 				c++;
-			if (c == sizeof(compares) / sizeof(compares[0]))
+			if (c == ARRAY_SIZE(compares))
 				return fail_msg("linux.seccomp: unknown op %s", cfg_str(arg, "op"));
 		}
 	}

@@ -510,7 +510,7 @@ int main(int argc, char *argv[])
 	if (optind == argc)
 		return usage();
 	state_root(root);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			/* The command's own options and arguments, as argv;
 			 * usage() says what getopt would. */

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #define OCI_VERSION "1.0.2"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* errors.c ---------------------------------------------------------------- */
 
@@ -140,9 +141,8 @@ int container_wait_ready(int sync_fd, pid_t pid, int *code);
 
 /* Opens path inside the root rootfd, as the container will see it, making
  * what is missing (folders; the last part an empty file if file); returns
- * an O_PATH descriptor or -1.  fd_path() is the name mount(2) reaches it by. */
-int open_inside(int rootfd, const char *path, bool file);
-const char *fd_path(int fd);
+ * the name mount(2) reaches it by, good until the next call, or NULL. */
+const char *inside(int rootfd, const char *path, bool file);
 
 /* cgroup.c ---------------------------------------------------------------- */
 

@@ -198,7 +198,7 @@ int state_remove(struct container *c)
 					     "exec.fifo" };
 	char path[4200];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", c->dir, files[i]);
 		if (unlink(path) == -1 && errno != ENOENT)
 			return fail("remove `%s`", path);
