@@ -38,18 +38,10 @@ static const char *const default_devices[] = {
 /* Writes text to DIR/FILE; returns 0 or -1 (fail). */
 static int put(const char *dir, const char *file, const char *text)
 {
-	char path[4200];
-	int fd;
+	char path[4300];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, text, strlen(text)) == -1) {
-		fail("write %s to `%s`", text, path);
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return close(fd);
+	return write_file(path, text) == -1 ? fail("write %s to `%s`", text, path) : 0;
 }
 
 /* Writes the integer at key of obj to DIR/FILE, if there is one; -1
@@ -84,23 +76,15 @@ static bool is_cgroup(const char *path, long magic)
 static void fill_cpuset(const char *dir)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char path[4200], parent[4200], text[256];
+	char path[4300], text[256];
 
 	for (int i = 0; i < 2; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= (int)sizeof(path) ||
-		    snprintf(parent, sizeof(parent), "%s/../%s", dir, files[i]) >= (int)sizeof(parent))
-			return;	/* too long a path to be one */
-		FILE *in = fopen(path, "re");
-		bool empty = in == NULL || fgets(text, sizeof(text), in) == NULL ||
-			     text[0] == '\n';
-
-		if (in != NULL)
-			fclose(in);
-		in = empty ? fopen(parent, "re") : NULL;
-		if (in != NULL && fgets(text, sizeof(text), in) != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (read_line(path, text, sizeof(text)) == 0 && text[0] != '\n')
+			continue;
+		snprintf(path, sizeof(path), "%s/../%s", dir, files[i]);
+		if (read_line(path, text, sizeof(text)) == 0)
 			put(dir, files[i], text);
-		if (in != NULL)
-			fclose(in);
 	}
 }
 

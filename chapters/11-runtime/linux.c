@@ -103,18 +103,28 @@ static const struct { const char *name; int resource; } rlimits[] = {
 	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-/* Writes text to the file at path; returns 0 or -1 (fail). */
-static int write_file(const char *path, const char *text)
+int write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
 
 	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		fail("write `%s`", path);
+		err = errno;
 		if (fd != -1)
 			close(fd);
+		errno = err;
 		return -1;
 	}
 	return close(fd);
+}
+
+int read_line(const char *path, char *line, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int rc = f != NULL && fgets(line, (int)size, f) != NULL ? 0 : -1;
+
+	if (f != NULL)
+		fclose(f);
+	return rc;
 }
 
 /* Opens path inside the root rootfd as the container will see it: "..",
@@ -442,9 +452,10 @@ static int set_sysctls(const json_t *config)
 		snprintf(file, sizeof(file), "/proc/sys/%s", key);
 		for (char *c = file + 10; *c; c++)
 			*c = *c == '.' ? '/' : *c;
-		if (!json_is_string(value) ||
-		    write_file(file, json_string_value(value)) == -1)
-			return json_is_string(value) ? -1 : fail_msg("sysctl %s: not a string", key);
+		if (!json_is_string(value))
+			return fail_msg("sysctl %s: not a string", key);
+		if (write_file(file, json_string_value(value)) == -1)
+			return fail("write `%s`", file);
 	}
 	return 0;
 }
@@ -453,30 +464,26 @@ static int set_sysctls(const json_t *config)
  * file) and makes linux.readonlyPaths read-only.  After the pivot. */
 static int protect_paths(const json_t *lx)
 {
+	static const char *const lists[] = { "maskedPaths", "readonlyPaths" };
 	struct stat st;
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(cfg_get(lx, "maskedPaths"), i, p) {
-		const char *path = json_string_value(p);
+	for (int ro = 0; ro < 2; ro++)
+		json_array_foreach(cfg_get(lx, lists[ro]), i, p) {
+			const char *path = json_string_value(p);
 
-		if (path == NULL || stat(path, &st) == -1)
-			continue;	/* nothing there to hide */
-		if (S_ISDIR(st.st_mode) ?
-		    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == -1 :
-		    mount("/dev/null", path, NULL, MS_BIND, NULL) == -1)
-			return fail("mask %s", path);
-	}
-	json_array_foreach(cfg_get(lx, "readonlyPaths"), i, p) {
-		const char *path = json_string_value(p);
-
-		if (path == NULL || stat(path, &st) == -1)
-			continue;
-		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
-		    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-			  locked_flags(path), NULL) == -1)
-			return fail("make %s read-only", path);
-	}
+			if (path == NULL || stat(path, &st) == -1)
+				continue;	/* nothing there to hide */
+			if (!ro && (S_ISDIR(st.st_mode) ?
+				    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == -1 :
+				    mount("/dev/null", path, NULL, MS_BIND, NULL) == -1))
+				return fail("mask %s", path);
+			if (ro && (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
+				   mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+					 locked_flags(path), NULL) == -1))
+				return fail("make %s read-only", path);
+		}
 	return 0;
 }
 
@@ -502,20 +509,6 @@ static int set_rlimits(const json_t *process)
 	return 0;
 }
 
-/* Returns true if /proc/self/setgroups says "deny". */
-static bool setgroups_denied(void)
-{
-	char word[8] = "";
-	FILE *f = fopen("/proc/self/setgroups", "re");
-
-	if (f != NULL) {
-		if (fgets(word, sizeof(word), f) == NULL)
-			word[0] = '\0';
-		fclose(f);
-	}
-	return strncmp(word, "deny", 4) == 0;
-}
-
 /* Becomes process.user: its groups, gid, uid and umask, keeping the
  * capabilities across the change for privileges_set() to set. */
 static int set_user(const json_t *process)
@@ -524,13 +517,17 @@ static int set_user(const json_t *process)
 	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
 	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
 	size_t i, n = 0;
+	char deny[8];
 
 	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
 		if (n < ARRAY_SIZE(groups))
 			groups[n++] = (gid_t)json_integer_value(g);
 	/* In a user namespace whose setgroups is "deny" (chapter 6), the
 	 * groups cannot change: that is no error when none are asked for. */
-	if (setgroups(n, groups) == -1 && !(errno == EPERM && n == 0 && setgroups_denied()))
+	if (setgroups(n, groups) == -1 &&
+	    !(errno == EPERM && n == 0 &&
+	      read_line("/proc/self/setgroups", deny, sizeof(deny)) == 0 &&
+	      strncmp(deny, "deny", 4) == 0))
 		return fail("setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
 		return fail("prctl PR_SET_KEEPCAPS");
@@ -655,7 +652,7 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 
 		snprintf(score, sizeof(score), "%lld", cfg_int(process, "oomScoreAdj", 0));
 		if (write_file("/proc/self/oom_score_adj", score) == -1)
-			return -1;
+			return fail("write `/proc/self/oom_score_adj`");
 	}
 	/* A session of its own, and the terminal as its controlling one. */
 	if (setsid() == -1)
@@ -753,7 +750,7 @@ static int write_map(pid_t pid, const char *file, const json_t *list)
 			 cfg_int(m, "containerID", 0), cfg_int(m, "hostID", 0),
 			 cfg_int(m, "size", 0));
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	return write_file(path, text);
+	return write_file(path, text) == -1 ? fail("write `%s`", path) : 0;
 }
 
 int container_spawn(struct setup *s, pid_t *pid)

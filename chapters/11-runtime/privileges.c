@@ -91,21 +91,18 @@ int privileges_check(const json_t *config)
 	json_t *process = cfg_get(config, "process"), *seccomp, *rule, *name;
 	json_t *caps = cfg_get(process, "capabilities");
 	const char *profile = cfg_str(process, "apparmorProfile");
+	char on[4] = "N";
 	size_t i, k;
-	FILE *in;
-	char on = 'N';
 
 	for (i = 0; i < ARRAY_SIZE(sets); i++)
 		json_array_foreach(cfg_get(caps, sets[i].name), k, name)
 			if (cap_named(json_string_value(name)) == -1)
 				return -1;
-	if (profile != NULL && *profile != '\0') {
-		in = fopen("/sys/module/apparmor/parameters/enabled", "re");
-		if (in == NULL || fscanf(in, "%c", &on) != 1 || on != 'Y')
-			return fail_msg("process.apparmorProfile %s: AppArmor is not "
-					"enabled on this machine", profile);
-		fclose(in);
-	}
+	if (profile != NULL && *profile != '\0' &&
+	    (read_line("/sys/module/apparmor/parameters/enabled", on, sizeof(on)) == -1 ||
+	     on[0] != 'Y'))
+		return fail_msg("process.apparmorProfile %s: AppArmor is not enabled on "
+				"this machine", profile);
 	seccomp = cfg_get(cfg_get(config, "linux"), "seccomp");
 	if (seccomp == NULL)
 		return 0;

@@ -139,6 +139,14 @@ int container_go(int sync_fd);
  * (-1 with its error kept; *code its exit code, 1, 126 or 127). */
 int container_wait_ready(int sync_fd, pid_t pid, int *code);
 
+/* Writes text to the file at path; returns 0, or -1 with errno set, for
+ * the caller to say which file it was. */
+int write_file(const char *path, const char *text);
+
+/* Reads the first line of the file at path, its newline kept if it fits;
+ * returns 0, or -1 if there is none. */
+int read_line(const char *path, char *line, size_t size);
+
 /* Opens path inside the root rootfd, as the container will see it, making
  * what is missing (folders; the last part an empty file if file); returns
  * the name mount(2) reaches it by, good until the next call, or NULL. */

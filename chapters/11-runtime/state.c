@@ -137,21 +137,16 @@ unsigned long long process_start_time(pid_t pid)
 	char path[64], line[1024], *end;
 	unsigned long long start = 0;
 	char state;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
 	/* The command name may hold spaces and ")": the fields start after
 	 * the last ")".  State is field 3, the start time field 22. */
-	if (fgets(line, sizeof(line), f) != NULL &&
+	if (read_line(path, line, sizeof(line)) == 0 &&
 	    (end = strrchr(line, ')')) != NULL &&
 	    sscanf(end + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
 		   "%*s %*s %*s %*s %*s %*s %llu", &state, &start) == 2 &&
 	    (state == 'Z' || state == 'X'))
 		start = 0;	/* it has ended: only its parent's wait is left */
-	fclose(f);
 	return start;
 }
 
