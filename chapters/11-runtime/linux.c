@@ -794,18 +794,16 @@ int container_spawn(struct setup *s, pid_t *pid)
 	return sv[0];
 }
 
-int container_go(int sync_fd)
-{
-	return send(sync_fd, "G", 1, MSG_NOSIGNAL) == 1 ? 0 : fail("start the set-up");
-}
-
-int container_wait_ready(int sync_fd, pid_t pid, int *code)
+int container_set_up(int sync_fd, pid_t pid, int *code)
 {
 	char msg[1100];
-	ssize_t n = recv(sync_fd, msg, sizeof(msg) - 1, 0);
+	ssize_t n;
 	int status;
 
 	*code = 1;
+	if (send(sync_fd, "G", 1, MSG_NOSIGNAL) != 1)
+		return fail("start the set-up");
+	n = recv(sync_fd, msg, sizeof(msg) - 1, 0);
 	if (n > 0 && msg[0] == 'R')
 		return 0;
 	if (n > 1 && msg[0] == 'E') {

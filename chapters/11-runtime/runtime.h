@@ -86,8 +86,8 @@ int state_make(struct container *c, const char *id);
  * would otherwise hold every later command at the door. */
 void state_drop_lock(void);
 
-/* Writes state.json for c (pid, start time, bundle, cgroups, annotations).
- * Returns 0 or -1. */
+/* Writes state.json for c (pid, its start time, bundle, cgroups,
+ * annotations), and keeps it in c->state.  Returns 0 or -1. */
 int state_save(struct container *c, const json_t *config, json_t *cgroups);
 
 /* Reads the state of id, locked against other commands until exit; returns
@@ -105,9 +105,6 @@ void state_print(const struct container *c);
 
 /* Removes the state folder of c; returns 0 or -1. */
 int state_remove(struct container *c);
-
-/* Returns /proc/PID/stat's start time of pid, or 0 if it has none. */
-unsigned long long process_start_time(pid_t pid);
 
 /* linux.c ----------------------------------------------------------------- */
 
@@ -131,13 +128,10 @@ int container_spawn(struct setup *s, pid_t *pid);
  * the fifo for good, no longer dying with us; returns 0 or -1. */
 int container_release(int sync_fd);
 
-/* Lets the container's process begin its set-up, once its cgroup is
- * made; returns 0 or -1. */
-int container_go(int sync_fd);
-
-/* Waits for the container's process to say it is ready (0), or why not
- * (-1 with its error kept; *code its exit code, 1, 126 or 127). */
-int container_wait_ready(int sync_fd, pid_t pid, int *code);
+/* Once its cgroup is made, lets the container's process do its set-up,
+ * and waits for it to say it is ready (0), or why not (-1 with its error
+ * kept; *code its exit code, 1, 126 or 127). */
+int container_set_up(int sync_fd, pid_t pid, int *code);
 
 /* Writes text to the file at path; returns 0, or -1 with errno set, for
  * the caller to say which file it was. */
