@@ -236,62 +236,58 @@ static const char *cgroup_path(const json_t *lx, const char *id, char *buf, size
 	return buf;
 }
 
+/* Makes the folder path in the tree top (CGROUP_ROOT on v2, when name is
+ * NULL; on v1 the tree of that name), adds it to dirs, sets there the
+ * limits of res and moves pid in.  Returns 0 or -1. */
+static int enter(json_t *dirs, const char *top, const char *name, const char *path,
+		 const json_t *res, pid_t pid)
+{
+	char dir[4200], text[32];
+
+	if (snprintf(dir, sizeof(dir), "%s%s", top, path) >= (int)sizeof(dir))
+		return fail_msg("cgroupsPath %s: too long", path);
+	json_array_append_new(dirs, json_string(dir));
+	snprintf(text, sizeof(text), "%d", pid);
+	if (make_path(top, path, name != NULL && strcmp(name, "cpuset") == 0) == -1 ||
+	    (name == NULL ? enable_v2(path, res) == -1 || limit_v2(dir, res) == -1 :
+			    limit_v1(name, dir, res) == -1))
+		return -1;
+	return put(dir, "cgroup.procs", text);
+}
+
 json_t *cgroup_enter(const json_t *config, const char *id, pid_t pid)
 {
 	json_t *lx = cfg_get(config, "linux"), *res = cfg_get(lx, "resources");
 	json_t *dirs = json_array();
-	char buf[4096], dir[4200], text[32];
+	char buf[4096], tree[4200];
 	const char *path = cgroup_path(lx, id, buf, sizeof(buf));
 	struct dirent *e;
+	int rc = 0;
 	DIR *top;
 
 	if (path == NULL)
 		return dirs;
-	if (strchr(path, ':') != NULL) {
-		fail_msg("cgroupsPath %s is systemd's slice:prefix:name; this runtime "
-			 "makes its cgroups itself (--cgroup-manager=cgroupfs)", path);
-		goto bad;
-	}
-	snprintf(text, sizeof(text), "%d", pid);
-	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
-		snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
-		json_array_append_new(dirs, json_string(dir));
-		if (make_path(CGROUP_ROOT, path, false) == -1 || enable_v2(path, res) == -1 ||
-		    limit_v2(dir, res) == -1 || put(dir, "cgroup.procs", text) == -1)
-			goto bad;
-		return dirs;
-	}
+	if (strchr(path, ':') != NULL)
+		rc = fail_msg("cgroupsPath %s is systemd's slice:prefix:name; this runtime "
+			      "makes its cgroups itself (--cgroup-manager=cgroupfs)", path);
+	else if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC))
+		rc = enter(dirs, CGROUP_ROOT, NULL, path, res, pid);
 	/* v1: one tree per controller; the same path in each. */
-	top = opendir(CGROUP_ROOT);
-	if (top == NULL) {
-		fail("open `%s`", CGROUP_ROOT);
-		goto bad;
-	}
-	while ((e = readdir(top)) != NULL) {
-		char tree[4200];
-
-		snprintf(tree, sizeof(tree), "%s/%s", CGROUP_ROOT, e->d_name);
-		if (e->d_type != DT_DIR || e->d_name[0] == '.' || !is_cgroup(tree, CGROUP_SUPER_MAGIC))
-			continue;
-		if (snprintf(dir, sizeof(dir), "%s%s", tree, path) >= (int)sizeof(dir)) {
-			closedir(top);
-			fail_msg("cgroupsPath %s: too long", path);
-			goto bad;
+	else if ((top = opendir(CGROUP_ROOT)) == NULL)
+		rc = fail("open `%s`", CGROUP_ROOT);
+	else {
+		while (rc == 0 && (e = readdir(top)) != NULL) {
+			snprintf(tree, sizeof(tree), "%s/%s", CGROUP_ROOT, e->d_name);
+			if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+			    is_cgroup(tree, CGROUP_SUPER_MAGIC))
+				rc = enter(dirs, tree, e->d_name, path, res, pid);
 		}
-		json_array_append_new(dirs, json_string(dir));
-		if (make_path(tree, path, strcmp(e->d_name, "cpuset") == 0) == -1 ||
-		    limit_v1(e->d_name, dir, res) == -1 || put(dir, "cgroup.procs", text) == -1) {
-			closedir(top);
-			goto bad;
-		}
+		closedir(top);
+		if (rc == 0 && json_array_size(dirs) == 0)
+			rc = fail_msg("no cgroup file system under %s", CGROUP_ROOT);
 	}
-	closedir(top);
-	if (json_array_size(dirs) == 0) {
-		fail_msg("no cgroup file system under %s", CGROUP_ROOT);
-		goto bad;
-	}
-	return dirs;
-bad:
+	if (rc == 0)
+		return dirs;
 	cgroup_remove(dirs);
 	json_decref(dirs);
 	return NULL;
