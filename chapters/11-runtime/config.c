@@ -8,10 +8,6 @@
  * than a setting silently left out.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "runtime.h"
 
 /* What the spec defines and this runtime does not do, as paths into

@@ -11,12 +11,8 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <errno.h>
 #include <seccomp.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/capability.h>
-#include <unistd.h>
 
 #include "runtime.h"
 

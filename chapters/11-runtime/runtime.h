@@ -7,14 +7,24 @@
  * state on disk, errors.c the messages; config.c reads config.json,
  * cgroup.c the resource limits and privileges.c the powers the process
  * keeps.  Every function that can fail returns -1 (or NULL) after fail()
- * has said why, and the caller passes it up: only the top reports it.
+ * has said why, and the caller passes it up: only the top reports it.  The
+ * C library's headers that most of them use are included here, once.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #define OCI_VERSION "1.0.2"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
