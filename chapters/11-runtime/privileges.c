@@ -38,17 +38,28 @@ static const struct { const char *name; enum scmp_compare op; } compares[] = {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
+/* Copies name into buf (size bytes) in lower case, without prefix if it
+ * starts with it: libcap and libseccomp name "CAP_CHOWN" and
+ * "SCMP_ARCH_X86_64" as cap_chown and x86_64.  Returns buf. */
+static const char *lower(const char *name, const char *prefix, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (name != NULL && strncmp(name, prefix, strlen(prefix)) == 0)
+		name += strlen(prefix);
+	for (; name != NULL && name[n] != '\0' && n < size - 1; n++)
+		buf[n] = (char)tolower((unsigned char)name[n]);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Returns the capability called name ("CAP_CHOWN"), or -1 (fail). */
 static int cap_named(const char *name)
 {
-	char lower[64];
+	char buf[64];
 	cap_value_t cap;
-	size_t i;
 
-	for (i = 0; name != NULL && name[i] != '\0' && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
-	if (name == NULL || cap_from_name(lower, &cap) == -1)
+	if (name == NULL || cap_from_name(lower(name, "", buf, sizeof(buf)), &cap) == -1)
 		return fail_msg("config.json: unknown capability %s", name ? name : "(none)");
 	return cap;
 }
@@ -63,6 +74,15 @@ static bool in_set(const json_t *caps, const char *set, int cap)
 		if (cap_named(json_string_value(name)) == cap)
 			return true;
 	return false;
+}
+
+/* Returns libseccomp's comparison called name ("SCMP_CMP_EQ"), or -1. */
+static int compare_named(const char *name)
+{
+	for (size_t c = 0; name != NULL && c < ARRAY_SIZE(compares); c++)
+		if (strcmp(name, compares[c].name) == 0)
+			return compares[c].op;
+	return -1;
 }
 
 /* Returns the action called name with errnoRet ret (EPERM if none), or
@@ -111,16 +131,9 @@ int privileges_check(const json_t *config)
 		if (action_named(cfg_str(rule, "action"), NULL) == (uint32_t)-1)
 			return fail_msg("linux.seccomp: action %s is not supported",
 					cfg_str(rule, "action"));
-		json_array_foreach(cfg_get(rule, "args"), k, arg) {
-			size_t c = 0;
-
-			while (c < ARRAY_SIZE(compares) &&
-			       (cfg_str(arg, "op") == NULL ||
-				strcmp(cfg_str(arg, "op"), compares[c].name) != 0))
-				c++;
-			if (c == ARRAY_SIZE(compares))
+		json_array_foreach(cfg_get(rule, "args"), k, arg)
+			if (compare_named(cfg_str(arg, "op")) == -1)
 				return fail_msg("linux.seccomp: unknown op %s", cfg_str(arg, "op"));
-		}
 	}
 	return 0;
 }
@@ -194,15 +207,9 @@ int seccomp_apply(const json_t *seccomp)
 		return fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
 	}
 	json_array_foreach(cfg_get(seccomp, "architectures"), i, arch) {
-		const char *a = json_string_value(arch);
-		char lower[32];
-		size_t n = 0;
-
-		for (a += a && strncmp(a, "SCMP_ARCH_", 10) == 0 ? 10 : 0;
-		     a && *a && n < sizeof(lower) - 1; a++)
-			lower[n++] = (char)tolower((unsigned char)*a);
-		lower[n] = '\0';
-		uint32_t token = seccomp_arch_resolve_name(lower);
+		char buf[32];
+		uint32_t token = seccomp_arch_resolve_name(lower(json_string_value(arch),
+								 "SCMP_ARCH_", buf, sizeof(buf)));
 
 		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST)) {
 			seccomp_release(ctx);
@@ -217,17 +224,13 @@ int seccomp_apply(const json_t *seccomp)
 
 		if (act == def)
 			continue;	/* libseccomp refuses a rule that changes nothing */
-		json_array_foreach(cfg_get(rule, "args"), k, arg) {
-			size_t c = 0;
-
-			while (strcmp(cfg_str(arg, "op"), compares[c].name) != 0)
-				c++;
+		json_array_foreach(cfg_get(rule, "args"), k, arg)
 			if (n < 6)
 				cmp[n++] = (struct scmp_arg_cmp){
-					(unsigned int)cfg_int(arg, "index", 0), compares[c].op,
+					(unsigned int)cfg_int(arg, "index", 0),
+					compare_named(cfg_str(arg, "op")),
 					(scmp_datum_t)cfg_int(arg, "value", 0),
 					(scmp_datum_t)cfg_int(arg, "valueTwo", 0) };
-		}
 		json_array_foreach(cfg_get(rule, "names"), k, name) {
 			int nr = seccomp_syscall_resolve_name(json_string_value(name));
 
