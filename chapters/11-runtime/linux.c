@@ -13,7 +13,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <grp.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -501,36 +500,6 @@ static int set_rlimits(const json_t *process)
 	return 0;
 }
 
-/* Becomes process.user: its groups, gid, uid and umask, keeping the
- * capabilities across the change for privileges_set() to set. */
-static int set_user(const json_t *process)
-{
-	json_t *user = cfg_get(process, "user"), *g;
-	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
-	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
-	size_t i, n = 0;
-	char deny[8];
-
-	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
-		if (n < ARRAY_SIZE(groups))
-			groups[n++] = (gid_t)json_integer_value(g);
-	/* In a user namespace whose setgroups is "deny" (chapter 6), the
-	 * groups cannot change: that is no error when none are asked for. */
-	if (setgroups(n, groups) == -1 &&
-	    !(errno == EPERM && n == 0 &&
-	      read_line("/proc/self/setgroups", deny, sizeof(deny)) == 0 &&
-	      strncmp(deny, "deny", 4) == 0))
-		return fail("setgroups");
-	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
-		return fail("prctl PR_SET_KEEPCAPS");
-	if (setresgid(gid, gid, gid) == -1)
-		return fail("setresgid %u", gid);
-	if (setresuid(uid, uid, uid) == -1)
-		return fail("setresuid %u", uid);
-	umask((mode_t)cfg_int(user, "umask", 022));
-	return 0;
-}
-
 /* Finds args[0] as execvp() would, in the PATH of process.env, and keeps
  * it in path; fails the way podman knows: "executable file not found in
  * $PATH" (127) or "permission denied" (126). */
@@ -657,8 +626,7 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 	if (cfg_get(lx, "seccomp") && !cfg_bool(process, "noNewPrivileges") &&
 	    seccomp_apply(cfg_get(lx, "seccomp")) == -1)
 		return -1;
-	if (privileges_bound(process) == -1 || set_user(process) == -1 ||
-	    privileges_set(process) == -1)
+	if (privileges_drop(process) == -1)
 		return -1;
 	if (cfg_bool(process, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return fail("prctl PR_SET_NO_NEW_PRIVS");

@@ -1,6 +1,6 @@
 /*
- * privileges.c: process.capabilities, process.apparmorProfile and
- * linux.seccomp (chapter 10, fewer privileges; libcap and libseccomp).
+ * privileges.c: process.capabilities, process.user, process.apparmorProfile
+ * and linux.seccomp (chapter 10, fewer privileges; libcap and libseccomp).
  *
  * Root in a container is root: what keeps it from the machine is what it
  * may no longer do.  The bounding set goes first, while the process still
@@ -11,8 +11,10 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <grp.h>
 #include <seccomp.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 
 #include "runtime.h"
 
@@ -138,25 +140,49 @@ int privileges_check(const json_t *config)
 	return 0;
 }
 
-int privileges_bound(const json_t *process)
+/* Becomes process.user: its groups, gid, uid and umask, keeping the
+ * capabilities across the change for privileges_drop() to set. */
+static int set_user(const json_t *process)
 {
-	json_t *caps = cfg_get(process, "capabilities");
+	json_t *user = cfg_get(process, "user"), *g;
+	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
+	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
+	size_t i, n = 0;
+	char deny[8];
 
-	if (caps == NULL)
-		return 0;	/* none listed: the process keeps what it has */
-	for (int cap = 0; cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
-		if (!in_set(caps, "bounding", cap) && cap_drop_bound(cap) == -1)
-			return fail("drop %s from the bounding set", cap_to_name(cap));
+	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
+		if (n < ARRAY_SIZE(groups))
+			groups[n++] = (gid_t)json_integer_value(g);
+	/* In a user namespace whose setgroups is "deny" (chapter 6), the
+	 * groups cannot change: that is no error when none are asked for. */
+	if (setgroups(n, groups) == -1 &&
+	    !(errno == EPERM && n == 0 &&
+	      read_line("/proc/self/setgroups", deny, sizeof(deny)) == 0 &&
+	      strncmp(deny, "deny", 4) == 0))
+		return fail("setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
+		return fail("prctl PR_SET_KEEPCAPS");
+	if (setresgid(gid, gid, gid) == -1)
+		return fail("setresgid %u", gid);
+	if (setresuid(uid, uid, uid) == -1)
+		return fail("setresuid %u", uid);
+	umask((mode_t)cfg_int(user, "umask", 022));
 	return 0;
 }
 
-int privileges_set(const json_t *process)
+int privileges_drop(const json_t *process)
 {
 	json_t *caps = cfg_get(process, "capabilities");
 	const char *profile = cfg_str(process, "apparmorProfile");
 	cap_t now;
 	int rc = 0;
 
+	/* None listed: the process keeps what it has. */
+	for (int cap = 0; caps && cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
+		if (!in_set(caps, "bounding", cap) && cap_drop_bound(cap) == -1)
+			return fail("drop %s from the bounding set", cap_to_name(cap));
+	if (set_user(process) == -1)
+		return -1;
 	/* AppArmor confines the program from its exec on. */
 	if (profile != NULL && *profile != '\0') {
 		FILE *attr = fopen("/proc/self/attr/apparmor/exec", "we");

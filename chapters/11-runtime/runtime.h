@@ -181,13 +181,10 @@ int cgroup_mount(int rootfd, const char *dest, unsigned long flags);
  * runs; returns 0 or -1. */
 int privileges_check(const json_t *config);
 
-/* In the container's process, before it changes its user: drops from the
- * bounding set what process.capabilities.bounding lacks. */
-int privileges_bound(const json_t *process);
-
-/* After the change of user: sets the effective, permitted, inheritable
- * and ambient sets.  Returns 0 or -1. */
-int privileges_set(const json_t *process);
+/* In the container's process: drops from the bounding set what
+ * process.capabilities.bounding lacks, becomes process.user, and sets the
+ * effective, permitted, inheritable and ambient sets.  Returns 0 or -1. */
+int privileges_drop(const json_t *process);
 
 /* Loads linux.seccomp's filter (libseccomp); returns 0 or -1. */
 int seccomp_apply(const json_t *seccomp);
