@@ -286,16 +286,8 @@ static int cmd_create(int argc, char *argv[])
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-static int cmd_start(int argc, char *argv[])
-{
-	struct container c;
-
-	if (argc != 2)
-		return usage();
-	return state_load(&c, argv[1]) == -1 ? -1 : start_container(&c);
-}
-
-static int cmd_state(int argc, char *argv[])
+/* start ID: lets the program run.  state ID: prints the state. */
+static int cmd_start_or_state(int argc, char *argv[])
 {
 	struct container c;
 
@@ -303,6 +295,8 @@ static int cmd_state(int argc, char *argv[])
 		return usage();
 	if (state_load(&c, argv[1]) == -1)
 		return -1;
+	if (strcmp(argv[0], "start") == 0)
+		return start_container(&c);
 	state_print(&c);
 	return 0;
 }
@@ -408,8 +402,9 @@ int main(int argc, char *argv[])
 		{ 0 },
 	};
 	static const struct { const char *name; int (*run)(int, char **); } commands[] = {
-		{ "create", cmd_create }, { "start", cmd_start }, { "state", cmd_state },
-		{ "kill", cmd_kill }, { "delete", cmd_delete }, { "run", cmd_create },
+		{ "create", cmd_create }, { "run", cmd_create },
+		{ "start", cmd_start_or_state }, { "state", cmd_start_or_state },
+		{ "kill", cmd_kill }, { "delete", cmd_delete },
 	};
 	const char *root = NULL, *log = NULL, *format = "text";
 	int opt;
