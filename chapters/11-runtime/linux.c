@@ -83,15 +83,14 @@ static const struct { const char *prefix; const char *ns; } sysctls[] = {
 	{ "kernel.hostname", "uts" }, { "kernel.domainname", "uts" },
 };
 
+/* process.rlimits' types are the names of <sys/resource.h>. */
+#define RLIMIT(name) { #name, name }
 static const struct { const char *name; int resource; } rlimits[] = {
-	{ "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+	RLIMIT(RLIMIT_AS), RLIMIT(RLIMIT_CORE), RLIMIT(RLIMIT_CPU), RLIMIT(RLIMIT_DATA),
+	RLIMIT(RLIMIT_FSIZE), RLIMIT(RLIMIT_LOCKS), RLIMIT(RLIMIT_MEMLOCK),
+	RLIMIT(RLIMIT_MSGQUEUE), RLIMIT(RLIMIT_NICE), RLIMIT(RLIMIT_NOFILE),
+	RLIMIT(RLIMIT_NPROC), RLIMIT(RLIMIT_RSS), RLIMIT(RLIMIT_RTPRIO),
+	RLIMIT(RLIMIT_RTTIME), RLIMIT(RLIMIT_SIGPENDING), RLIMIT(RLIMIT_STACK),
 };
 
 int write_file(const char *path, const char *text)
@@ -657,6 +656,7 @@ static int child_main(void *arg)
 {
 	struct setup *s = arg;
 	json_t *process = cfg_get(s->config, "process");
+	json_t *seccomp = cfg_get(cfg_get(s->config, "linux"), "seccomp");
 	char prog[4096], msg[1100];
 	int fifo = -1, tty = -1, code = 1, err;
 	char go;
@@ -683,9 +683,7 @@ static int child_main(void *arg)
 	/* The create/start split: here we wait until start writes its byte. */
 	if (fifo != -1 && (read(fifo, &go, 1) != 1 || close(fifo) == -1))
 		return 1;
-	if (cfg_get(cfg_get(s->config, "linux"), "seccomp") &&
-	    cfg_bool(process, "noNewPrivileges") &&
-	    seccomp_apply(cfg_get(cfg_get(s->config, "linux"), "seccomp")) == -1) {
+	if (seccomp && cfg_bool(process, "noNewPrivileges") && seccomp_apply(seccomp) == -1) {
 		fprintf(stderr, "%s: %s\n", program_invocation_short_name, last_error());
 		return 1;
 	}

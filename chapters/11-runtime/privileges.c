@@ -215,32 +215,21 @@ int privileges_drop(const json_t *process)
 	return rc;
 }
 
-int seccomp_apply(const json_t *seccomp)
+/* Adds linux.seccomp's architectures and rules to the filter ctx, whose
+ * default action is def; returns 0 or -1. */
+static int add_rules(scmp_filter_ctx ctx, const json_t *seccomp, uint32_t def)
 {
-	uint32_t def = action_named(cfg_str(seccomp, "defaultAction"),
-				    json_object_get(seccomp, "defaultErrnoRet"));
-	scmp_filter_ctx ctx = seccomp_init(def);
 	json_t *rule, *name, *arch;
 	size_t i, k;
 	int rc;
 
-	if (ctx == NULL)
-		return fail_msg("seccomp_init: out of memory");
-	/* libseccomp sets no_new_privs itself unless told not to: that is
-	 * process.noNewPrivileges' to say. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
-		seccomp_release(ctx);
-		return fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
-	}
 	json_array_foreach(cfg_get(seccomp, "architectures"), i, arch) {
 		char buf[32];
 		uint32_t token = seccomp_arch_resolve_name(lower(json_string_value(arch),
 								 "SCMP_ARCH_", buf, sizeof(buf)));
 
-		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST)) {
-			seccomp_release(ctx);
+		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST))
 			return fail_msg("linux.seccomp: architecture %s", json_string_value(arch));
-		}
 	}
 	json_array_foreach(cfg_get(seccomp, "syscalls"), i, rule) {
 		uint32_t act = action_named(cfg_str(rule, "action"), json_object_get(rule, "errnoRet"));
@@ -260,21 +249,36 @@ int seccomp_apply(const json_t *seccomp)
 		json_array_foreach(cfg_get(rule, "names"), k, name) {
 			int nr = seccomp_syscall_resolve_name(json_string_value(name));
 
-			if (nr == __NR_SCMP_ERROR)
-				continue;	/* no such call on this machine */
-			rc = seccomp_rule_add_array(ctx, act, nr, n, cmp);
-			if (rc < 0) {
-				seccomp_release(ctx);
+			/* __NR_SCMP_ERROR: no such call on this machine. */
+			if (nr != __NR_SCMP_ERROR &&
+			    (rc = seccomp_rule_add_array(ctx, act, nr, n, cmp)) < 0) {
 				errno = -rc;
 				return fail("linux.seccomp: rule for %s", json_string_value(name));
 			}
 		}
 	}
-	rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		errno = -rc;
-		return fail("seccomp_load");
-	}
 	return 0;
+}
+
+int seccomp_apply(const json_t *seccomp)
+{
+	uint32_t def = action_named(cfg_str(seccomp, "defaultAction"),
+				    json_object_get(seccomp, "defaultErrnoRet"));
+	scmp_filter_ctx ctx = seccomp_init(def);
+	int rc;
+
+	if (ctx == NULL)
+		return fail_msg("seccomp_init: out of memory");
+	/* libseccomp sets no_new_privs itself unless told not to: that is
+	 * process.noNewPrivileges' to say. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
+		rc = fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
+	else
+		rc = add_rules(ctx, seccomp, def);
+	if (rc == 0 && (rc = seccomp_load(ctx)) < 0) {
+		errno = -rc;
+		rc = fail("seccomp_load");
+	}
+	seccomp_release(ctx);
+	return rc;
 }
