@@ -5,8 +5,8 @@
  * start, state, kill, delete, run), linux.c the container's set-up
  * (namespaces, mounts, devices, the new root, the terminal), state.c the
  * state on disk, errors.c the messages; config.c reads config.json,
- * cgroup.c the resource limits and privileges.c the powers the process
- * keeps.  Every function that can fail returns -1 (or NULL) after fail()
+ * cgroup.c the resource limits and privileges.c the user and the powers
+ * the process keeps.  Every function that can fail returns -1 (or NULL) after fail()
  * has said why, and the caller passes it up: only the top reports it.  The
  * C library's headers that most of them use are included here, once.
  */
