@@ -328,8 +328,8 @@ int cgroup_remove(const json_t *dirs)
 
 int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
 {
-	char line[2048], *ctrls, *path;
-	const char *at = inside(rootfd, dest, false);
+	char line[2048], ctrls[256], path[2048];
+	const char *at = inside(rootfd, dest, false), *name;
 	FILE *in;
 	int rc = 0;
 
@@ -347,17 +347,12 @@ int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
 	while (rc == 0 && fgets(line, sizeof(line), in) != NULL) {
 		char host[4200], sub[4200];
 
-		line[strcspn(line, "\n")] = '\0';
-		ctrls = strchr(line, ':');
-		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
-		if (path == NULL || path == ctrls + 1)
-			continue;	/* v2's line: "0::/..." */
-		*path++ = '\0';
-		ctrls++;
-		if (strncmp(ctrls, "name=", 5) == 0)
-			ctrls += 5;
-		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, ctrls, path);
-		snprintf(sub, sizeof(sub), "%s/%s", dest, ctrls);
+		/* "N:CONTROLLERS:PATH"; v2's line, "0::PATH", names none. */
+		if (sscanf(line, "%*d:%255[^:]:%2047[^\n]", ctrls, path) != 2)
+			continue;
+		name = strncmp(ctrls, "name=", 5) == 0 ? ctrls + 5 : ctrls;
+		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, name, path);
+		snprintf(sub, sizeof(sub), "%s/%s", dest, name);
 		if ((at = inside(rootfd, sub, false)) == NULL)
 			rc = -1;
 		else if (mount(host, at, NULL, MS_BIND, NULL) == -1)
