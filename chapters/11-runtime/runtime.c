@@ -107,9 +107,8 @@ static int make_container(struct container *c, const struct create_options *o,
 			  const char *id, bool run, int *code)
 {
 	static char bundle[PATH_MAX], rootfs[PATH_MAX + 8], fifo[4200];
-	struct setup s = { .bundle = bundle, .rootfs = rootfs, .fifo = fifo,
-			   .console_fd = -1, .preserve_fds = o->preserve_fds,
-			   .die_with_parent = run };
+	struct setup s = { .rootfs = rootfs, .fifo = fifo, .console_fd = -1,
+			   .preserve_fds = o->preserve_fds, .die_with_parent = run };
 	json_t *dirs = NULL;
 	const char *root;
 	char kept[1024];

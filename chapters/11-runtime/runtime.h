@@ -121,7 +121,6 @@ int state_remove(struct container *c);
 /* What create hands to the container's process. */
 struct setup {
 	json_t *config;
-	const char *bundle;
 	const char *rootfs;	/* root.path, from the bundle */
 	const char *fifo;	/* the exec fifo that start opens */
 	int console_fd;		/* connected to --console-socket, or -1 */
