@@ -737,16 +737,12 @@ int container_spawn(struct setup *s, pid_t *pid)
 		return fail("socketpair");
 	s->sync_fd = sv[1];
 	*pid = clone(child_main, child_stack + STACK_SIZE, flags, s);
-	if (*pid == -1) {
+	if (*pid == -1)
 		fail("clone");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
 	close(sv[1]);
-	if ((flags & CLONE_NEWUSER) &&
-	    (write_map(*pid, "uid_map", cfg_get(lx, "uidMappings")) == -1 ||
-	     write_map(*pid, "gid_map", cfg_get(lx, "gidMappings")) == -1)) {
+	if (*pid == -1 || ((flags & CLONE_NEWUSER) &&
+			   (write_map(*pid, "uid_map", cfg_get(lx, "uidMappings")) == -1 ||
+			    write_map(*pid, "gid_map", cfg_get(lx, "gidMappings")) == -1))) {
 		close(sv[0]);
 		return -1;
 	}
