@@ -11,17 +11,8 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
-#include <unistd.h>
 #include <linux/magic.h>
 
 #include "runtime.h"
@@ -38,18 +29,10 @@ static const char *const default_devices[] = {
 /* Writes text to DIR/FILE; returns 0 or -1 (fail). */
 static int put(const char *dir, const char *file, const char *text)
 {
-	char path[4200];
-	int fd;
+	char path[4300];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, text, strlen(text)) == -1) {
-		fail("write %s to `%s`", text, path);
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return close(fd);
+	return write_file(path, text) == -1 ? fail("write %s to `%s`", text, path) : 0;
 }
 
 /* Writes the integer at key of obj to DIR/FILE, if there is one; -1
@@ -84,23 +67,15 @@ static bool is_cgroup(const char *path, long magic)
 static void fill_cpuset(const char *dir)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char path[4200], parent[4200], text[256];
+	char path[4300], text[256];
 
 	for (int i = 0; i < 2; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= (int)sizeof(path) ||
-		    snprintf(parent, sizeof(parent), "%s/../%s", dir, files[i]) >= (int)sizeof(parent))
-			return;	/* too long a path to be one */
-		FILE *in = fopen(path, "re");
-		bool empty = in == NULL || fgets(text, sizeof(text), in) == NULL ||
-			     text[0] == '\n';
-
-		if (in != NULL)
-			fclose(in);
-		in = empty ? fopen(parent, "re") : NULL;
-		if (in != NULL && fgets(text, sizeof(text), in) != NULL)
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (read_line(path, text, sizeof(text)) == 0 && text[0] != '\n')
+			continue;
+		snprintf(path, sizeof(path), "%s/../%s", dir, files[i]);
+		if (read_line(path, text, sizeof(text)) == 0)
 			put(dir, files[i], text);
-		if (in != NULL)
-			fclose(in);
 	}
 }
 
@@ -140,7 +115,7 @@ static int enable_v2(const char *path, const json_t *res)
 	snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
 	for (char *p = dir + strlen(CGROUP_ROOT); p != NULL; p = strchr(p + 1, '/')) {
 		snprintf(above, sizeof(above), "%.*s", (int)(p - dir), dir);
-		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(wanted); i++)
 			if (json_object_get(res, wanted[i][0]) &&
 			    put(above, "cgroup.subtree_control", wanted[i][1]) == -1)
 				return -1;
@@ -230,7 +205,7 @@ static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
 			strcmp(type, "a") == 0 ? "a" : text) == -1)
 			return -1;
 	}
-	for (i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(default_devices); i++)
 		if (put(dir, "devices.allow", default_devices[i]) == -1)
 			return -1;
 	return 0;
@@ -252,62 +227,58 @@ static const char *cgroup_path(const json_t *lx, const char *id, char *buf, size
 	return buf;
 }
 
+/* Makes the folder path in the tree top (CGROUP_ROOT on v2, when name is
+ * NULL; on v1 the tree of that name), adds it to dirs, sets there the
+ * limits of res and moves pid in.  Returns 0 or -1. */
+static int enter(json_t *dirs, const char *top, const char *name, const char *path,
+		 const json_t *res, pid_t pid)
+{
+	char dir[4200], text[32];
+
+	if (snprintf(dir, sizeof(dir), "%s%s", top, path) >= (int)sizeof(dir))
+		return fail_msg("cgroupsPath %s: too long", path);
+	json_array_append_new(dirs, json_string(dir));
+	snprintf(text, sizeof(text), "%d", pid);
+	if (make_path(top, path, name != NULL && strcmp(name, "cpuset") == 0) == -1 ||
+	    (name == NULL ? enable_v2(path, res) == -1 || limit_v2(dir, res) == -1 :
+			    limit_v1(name, dir, res) == -1))
+		return -1;
+	return put(dir, "cgroup.procs", text);
+}
+
 json_t *cgroup_enter(const json_t *config, const char *id, pid_t pid)
 {
 	json_t *lx = cfg_get(config, "linux"), *res = cfg_get(lx, "resources");
 	json_t *dirs = json_array();
-	char buf[4096], dir[4200], text[32];
+	char buf[4096], tree[4200];
 	const char *path = cgroup_path(lx, id, buf, sizeof(buf));
 	struct dirent *e;
+	int rc = 0;
 	DIR *top;
 
 	if (path == NULL)
 		return dirs;
-	if (strchr(path, ':') != NULL) {
-		fail_msg("cgroupsPath %s is systemd's slice:prefix:name; this runtime "
-			 "makes its cgroups itself (--cgroup-manager=cgroupfs)", path);
-		goto bad;
-	}
-	snprintf(text, sizeof(text), "%d", pid);
-	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
-		snprintf(dir, sizeof(dir), "%s%s", CGROUP_ROOT, path);
-		json_array_append_new(dirs, json_string(dir));
-		if (make_path(CGROUP_ROOT, path, false) == -1 || enable_v2(path, res) == -1 ||
-		    limit_v2(dir, res) == -1 || put(dir, "cgroup.procs", text) == -1)
-			goto bad;
-		return dirs;
-	}
+	if (strchr(path, ':') != NULL)
+		rc = fail_msg("cgroupsPath %s is systemd's slice:prefix:name; this runtime "
+			      "makes its cgroups itself (--cgroup-manager=cgroupfs)", path);
+	else if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC))
+		rc = enter(dirs, CGROUP_ROOT, NULL, path, res, pid);
 	/* v1: one tree per controller; the same path in each. */
-	top = opendir(CGROUP_ROOT);
-	if (top == NULL) {
-		fail("open `%s`", CGROUP_ROOT);
-		goto bad;
-	}
-	while ((e = readdir(top)) != NULL) {
-		char tree[4200];
-
-		snprintf(tree, sizeof(tree), "%s/%s", CGROUP_ROOT, e->d_name);
-		if (e->d_type != DT_DIR || e->d_name[0] == '.' || !is_cgroup(tree, CGROUP_SUPER_MAGIC))
-			continue;
-		if (snprintf(dir, sizeof(dir), "%s%s", tree, path) >= (int)sizeof(dir)) {
-			closedir(top);
-			fail_msg("cgroupsPath %s: too long", path);
-			goto bad;
+	else if ((top = opendir(CGROUP_ROOT)) == NULL)
+		rc = fail("open `%s`", CGROUP_ROOT);
+	else {
+		while (rc == 0 && (e = readdir(top)) != NULL) {
+			snprintf(tree, sizeof(tree), "%s/%s", CGROUP_ROOT, e->d_name);
+			if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+			    is_cgroup(tree, CGROUP_SUPER_MAGIC))
+				rc = enter(dirs, tree, e->d_name, path, res, pid);
 		}
-		json_array_append_new(dirs, json_string(dir));
-		if (make_path(tree, path, strcmp(e->d_name, "cpuset") == 0) == -1 ||
-		    limit_v1(e->d_name, dir, res) == -1 || put(dir, "cgroup.procs", text) == -1) {
-			closedir(top);
-			goto bad;
-		}
+		closedir(top);
+		if (rc == 0 && json_array_size(dirs) == 0)
+			rc = fail_msg("no cgroup file system under %s", CGROUP_ROOT);
 	}
-	closedir(top);
-	if (json_array_size(dirs) == 0) {
-		fail_msg("no cgroup file system under %s", CGROUP_ROOT);
-		goto bad;
-	}
-	return dirs;
-bad:
+	if (rc == 0)
+		return dirs;
 	cgroup_remove(dirs);
 	json_decref(dirs);
 	return NULL;
@@ -357,68 +328,46 @@ int cgroup_remove(const json_t *dirs)
 
 int cgroup_mount(int rootfd, const char *dest, unsigned long flags)
 {
-	char line[2048], *ctrls, *path;
+	char line[2048], ctrls[256], path[2048];
+	const char *at = inside(rootfd, dest, false), *name;
 	FILE *in;
-	int fd, sub = 0, rc = 0;
+	int rc = 0;
 
-	fd = open_inside(rootfd, dest, false);
-	if (fd == -1)
+	if (at == NULL)
 		return -1;
-	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC)) {
-		rc = mount("cgroup2", fd_path(fd), "cgroup2", flags, NULL) == -1 ?
-		     fail("mount cgroup2 on %s", dest) : 0;
-		close(fd);
-		return rc;
-	}
+	if (is_cgroup(CGROUP_ROOT, CGROUP2_SUPER_MAGIC))
+		return mount("cgroup2", at, "cgroup2", flags, NULL) == -1 ?
+		       fail("mount cgroup2 on %s", dest) : 0;
 	/* v1: a tmpfs holding, for each tree, this process's own folder. */
-	if (mount("tmpfs", fd_path(fd), "tmpfs", flags & ~MS_RDONLY, "mode=755") == -1) {
-		close(fd);
+	if (mount("tmpfs", at, "tmpfs", flags & ~MS_RDONLY, "mode=755") == -1)
 		return fail("mount tmpfs on %s", dest);
-	}
-	close(fd);
 	in = fopen("/proc/self/cgroup", "re");
 	if (in == NULL)
 		return fail("read /proc/self/cgroup");
 	while (rc == 0 && fgets(line, sizeof(line), in) != NULL) {
-		char host[4200], inside[4200];
+		char host[4200], sub[4200];
 
-		line[strcspn(line, "\n")] = '\0';
-		ctrls = strchr(line, ':');
-		path = ctrls ? strchr(ctrls + 1, ':') : NULL;
-		if (path == NULL || path == ctrls + 1)
-			continue;	/* v2's line: "0::/..." */
-		*path++ = '\0';
-		ctrls++;
-		if (strncmp(ctrls, "name=", 5) == 0)
-			ctrls += 5;
-		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, ctrls, path);
-		snprintf(inside, sizeof(inside), "%s/%s", dest, ctrls);
-		sub = open_inside(rootfd, inside, false);
-		if (sub == -1)
-			break;
-		rc = mount(host, fd_path(sub), NULL, MS_BIND, NULL) == -1 ?
-		     fail("mount --bind %s on %s", host, inside) : 0;
-		close(sub);
+		/* "N:CONTROLLERS:PATH"; v2's line, "0::PATH", names none. */
+		if (sscanf(line, "%*d:%255[^:]:%2047[^\n]", ctrls, path) != 2)
+			continue;
+		name = strncmp(ctrls, "name=", 5) == 0 ? ctrls + 5 : ctrls;
+		snprintf(host, sizeof(host), "%s/%s%s", CGROUP_ROOT, name, path);
+		snprintf(sub, sizeof(sub), "%s/%s", dest, name);
+		if ((at = inside(rootfd, sub, false)) == NULL)
+			rc = -1;
+		else if (mount(host, at, NULL, MS_BIND, NULL) == -1)
+			rc = fail("mount --bind %s on %s", host, sub);
 		/* The remount is of the new mount: found again by its path. */
-		if (rc == 0 && (flags & MS_RDONLY)) {
-			sub = open_inside(rootfd, inside, false);
-			rc = sub == -1 || mount(NULL, fd_path(sub), NULL, MS_REMOUNT | MS_BIND |
-						MS_RDONLY | (flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-						NULL) == -1 ? fail("make %s read-only", inside) : 0;
-			if (sub != -1)
-				close(sub);
-		}
+		else if ((flags & MS_RDONLY) &&
+			 ((at = inside(rootfd, sub, false)) == NULL ||
+			  mount(NULL, at, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+				(flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)), NULL) == -1))
+			rc = fail("make %s read-only", sub);
 	}
 	fclose(in);
-	if (sub == -1)
-		return -1;
-	if (rc == 0 && (flags & MS_RDONLY)) {
-		fd = open_inside(rootfd, dest, false);
-		rc = fd == -1 || mount(NULL, fd_path(fd), NULL, MS_REMOUNT | MS_RDONLY |
-				       (flags & ~MS_RDONLY), "mode=755") == -1 ?
-		     fail("make %s read-only", dest) : 0;
-		if (fd != -1)
-			close(fd);
-	}
+	if (rc == 0 && (flags & MS_RDONLY) &&
+	    ((at = inside(rootfd, dest, false)) == NULL ||
+	     mount(NULL, at, NULL, MS_REMOUNT | MS_RDONLY | (flags & ~MS_RDONLY), "mode=755") == -1))
+		rc = fail("make %s read-only", dest);
 	return rc;
 }

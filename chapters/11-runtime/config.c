@@ -8,10 +8,6 @@
  * than a setting silently left out.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "runtime.h"
 
 /* What the spec defines and this runtime does not do, as paths into
@@ -86,72 +82,52 @@ static bool asks(const json_t *v)
 	}
 }
 
-/* Returns 0 if version is 1.0.x or 1.1.x (a suffix such as "-dev"
- * allowed), the versions this runtime follows. */
-static int version_ok(const char *version)
+/* Refuses a configuration this runtime cannot run as it asks: an
+ * ociVersion other than 1.0.x or 1.1.x (a suffix such as "-dev" allowed),
+ * what it does not support, no root or program.  Returns 0 or -1. */
+static int check(const json_t *config)
 {
+	const char *version = cfg_str(config, "ociVersion");
+	json_t *process = cfg_get(config, "process"), *args = cfg_get(process, "args");
+	const char *cwd = cfg_str(process, "cwd");
 	int minor, patch, end = 0;
 
 	if (version == NULL)
 		return fail_msg("config.json: no ociVersion");
-	if (sscanf(version, "1.%d.%d%n", &minor, &patch, &end) != 2 ||
-	    minor > 1 || (version[end] != '\0' && version[end] != '-' &&
-			  version[end] != '+'))
+	if (sscanf(version, "1.%d.%d%n", &minor, &patch, &end) != 2 || minor > 1 ||
+	    (version[end] != '\0' && version[end] != '-' && version[end] != '+'))
 		return fail_msg("config.json: ociVersion %s is not supported: "
 				"this runtime follows the spec's 1.0 and 1.1", version);
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(unsupported); i++)
+		if (asks(at(config, unsupported[i])))
+			return fail_msg("config.json: %s is not supported by this runtime",
+					unsupported[i]);
+	if (cfg_str(cfg_get(config, "root"), "path") == NULL)
+		return fail_msg("config.json: no root.path");
+	if (!json_is_array(args) || json_array_size(args) == 0 ||
+	    !json_is_string(json_array_get(args, 0)))
+		return fail_msg("config.json: process.args must name a program");
+	if (cwd == NULL || cwd[0] != '/')
+		return fail_msg("config.json: process.cwd must be an absolute path");
+	return privileges_check(config);
 }
 
 json_t *config_load(const char *bundle)
 {
 	char path[4096];
 	json_error_t err;
-	json_t *config, *process, *args;
-	const char *cwd;
+	json_t *config;
 
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	config = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (config == NULL) {
-		if (err.line == -1 && errno != 0)
-			fail("read `%s`", path);
-		else
-			fail_msg("`%s`, line %d column %d: %s", path, err.line,
-				 err.column, err.text);
-		return NULL;
-	}
-	if (!json_is_object(config)) {
+	if (config == NULL && err.line == -1 && errno != 0)
+		fail("read `%s`", path);
+	else if (config == NULL)
+		fail_msg("`%s`, line %d column %d: %s", path, err.line, err.column, err.text);
+	else if (!json_is_object(config))
 		fail_msg("`%s`: not a JSON object", path);
-		goto bad;
-	}
-	if (version_ok(cfg_str(config, "ociVersion")) == -1)
-		goto bad;
-	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
-		if (asks(at(config, unsupported[i]))) {
-			fail_msg("config.json: %s is not supported by this runtime",
-				 unsupported[i]);
-			goto bad;
-		}
-	}
-	process = cfg_get(config, "process");
-	args = cfg_get(process, "args");
-	cwd = cfg_str(process, "cwd");
-	if (cfg_str(cfg_get(config, "root"), "path") == NULL) {
-		fail_msg("config.json: no root.path");
-		goto bad;
-	}
-	if (!json_is_array(args) || json_array_size(args) == 0 ||
-	    !json_is_string(json_array_get(args, 0))) {
-		fail_msg("config.json: process.args must name a program");
-		goto bad;
-	}
-	if (cwd == NULL || cwd[0] != '/') {
-		fail_msg("config.json: process.cwd must be an absolute path");
-		goto bad;
-	}
-	if (privileges_check(config) == -1)
-		goto bad;
-	return config;
-bad:
+	else if (check(config) == 0)
+		return config;
 	json_decref(config);
 	return NULL;
 }

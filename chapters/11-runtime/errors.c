@@ -10,11 +10,7 @@
  * sends its error to create instead (linux.c), which reports it.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 #include "runtime.h"
 

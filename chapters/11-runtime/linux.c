@@ -13,27 +13,19 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <linux/openat2.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
-#include <unistd.h>
 
 #include "runtime.h"
 
@@ -50,28 +42,28 @@ static const struct { const char *type; int flag; } namespaces[] = {
 	{ "user", CLONE_NEWUSER },	/* last: joining it gives up the others */
 };
 
-/* The mount options that are flags (the rest are the file system's data). */
-static const struct { const char *name; unsigned long flag; bool clear; } mount_flags[] = {
-	{ "ro", MS_RDONLY, false }, { "rw", MS_RDONLY, true },
-	{ "nosuid", MS_NOSUID, false }, { "suid", MS_NOSUID, true },
-	{ "nodev", MS_NODEV, false }, { "dev", MS_NODEV, true },
-	{ "noexec", MS_NOEXEC, false }, { "exec", MS_NOEXEC, true },
-	{ "sync", MS_SYNCHRONOUS, false }, { "async", MS_SYNCHRONOUS, true },
-	{ "dirsync", MS_DIRSYNC, false }, { "mand", MS_MANDLOCK, false },
-	{ "nomand", MS_MANDLOCK, true }, { "noatime", MS_NOATIME, false },
-	{ "atime", MS_NOATIME, true }, { "nodiratime", MS_NODIRATIME, false },
-	{ "diratime", MS_NODIRATIME, true }, { "relatime", MS_RELATIME, false },
-	{ "norelatime", MS_RELATIME, true }, { "strictatime", MS_STRICTATIME, false },
-	{ "nostrictatime", MS_STRICTATIME, true }, { "bind", MS_BIND, false },
-	{ "rbind", MS_BIND | MS_REC, false },
-};
-
-/* Propagation, set in a call of its own after the mount (chapter 2). */
-static const struct { const char *name; unsigned long flag; } propagations[] = {
-	{ "private", MS_PRIVATE }, { "rprivate", MS_PRIVATE | MS_REC },
-	{ "shared", MS_SHARED }, { "rshared", MS_SHARED | MS_REC },
-	{ "slave", MS_SLAVE }, { "rslave", MS_SLAVE | MS_REC },
-	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+/* The mount options that are flags, set or cleared, and the propagations,
+ * set in a call of their own after the mount (chapter 2).  The other
+ * options are the file system's data. */
+enum { SET, CLEAR, PROPAGATION };
+static const struct { const char *name; unsigned long flag; int how; } mount_options[] = {
+	{ "ro", MS_RDONLY, SET }, { "rw", MS_RDONLY, CLEAR },
+	{ "nosuid", MS_NOSUID, SET }, { "suid", MS_NOSUID, CLEAR },
+	{ "nodev", MS_NODEV, SET }, { "dev", MS_NODEV, CLEAR },
+	{ "noexec", MS_NOEXEC, SET }, { "exec", MS_NOEXEC, CLEAR },
+	{ "sync", MS_SYNCHRONOUS, SET }, { "async", MS_SYNCHRONOUS, CLEAR },
+	{ "dirsync", MS_DIRSYNC, SET }, { "mand", MS_MANDLOCK, SET },
+	{ "nomand", MS_MANDLOCK, CLEAR }, { "noatime", MS_NOATIME, SET },
+	{ "atime", MS_NOATIME, CLEAR }, { "nodiratime", MS_NODIRATIME, SET },
+	{ "diratime", MS_NODIRATIME, CLEAR }, { "relatime", MS_RELATIME, SET },
+	{ "norelatime", MS_RELATIME, CLEAR }, { "strictatime", MS_STRICTATIME, SET },
+	{ "nostrictatime", MS_STRICTATIME, CLEAR }, { "bind", MS_BIND, SET },
+	{ "rbind", MS_BIND | MS_REC, SET },
+	{ "private", MS_PRIVATE, PROPAGATION }, { "rprivate", MS_PRIVATE | MS_REC, PROPAGATION },
+	{ "shared", MS_SHARED, PROPAGATION }, { "rshared", MS_SHARED | MS_REC, PROPAGATION },
+	{ "slave", MS_SLAVE, PROPAGATION }, { "rslave", MS_SLAVE | MS_REC, PROPAGATION },
+	{ "unbindable", MS_UNBINDABLE, PROPAGATION },
+	{ "runbindable", MS_UNBINDABLE | MS_REC, PROPAGATION },
 };
 
 /* The devices every container has, bound from the host's (chapter 7). */
@@ -92,43 +84,58 @@ static const struct { const char *prefix; const char *ns; } sysctls[] = {
 	{ "kernel.hostname", "uts" }, { "kernel.domainname", "uts" },
 };
 
+/* process.rlimits' types are the names of <sys/resource.h>. */
+#define RLIMIT(name) { #name, name }
 static const struct { const char *name; int resource; } rlimits[] = {
-	{ "RLIMIT_AS", RLIMIT_AS }, { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU }, { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE }, { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE }, { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC }, { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+	RLIMIT(RLIMIT_AS), RLIMIT(RLIMIT_CORE), RLIMIT(RLIMIT_CPU), RLIMIT(RLIMIT_DATA),
+	RLIMIT(RLIMIT_FSIZE), RLIMIT(RLIMIT_LOCKS), RLIMIT(RLIMIT_MEMLOCK),
+	RLIMIT(RLIMIT_MSGQUEUE), RLIMIT(RLIMIT_NICE), RLIMIT(RLIMIT_NOFILE),
+	RLIMIT(RLIMIT_NPROC), RLIMIT(RLIMIT_RSS), RLIMIT(RLIMIT_RTPRIO),
+	RLIMIT(RLIMIT_RTTIME), RLIMIT(RLIMIT_SIGPENDING), RLIMIT(RLIMIT_STACK),
 };
 
-/* Writes text to the file at path; returns 0 or -1 (fail). */
-static int write_file(const char *path, const char *text)
+int write_file(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
 
 	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		fail("write `%s`", path);
+		err = errno;
 		if (fd != -1)
 			close(fd);
+		errno = err;
 		return -1;
 	}
 	return close(fd);
 }
 
+int read_line(const char *path, char *line, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	int rc = f != NULL && fgets(line, (int)size, f) != NULL ? 0 : -1;
+
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
 /* Opens path inside the root rootfd as the container will see it: "..",
  * and links that point to "/...", stay in the root (RESOLVE_IN_ROOT), so
  * that an image cannot point a mount at the host.  Makes what is missing:
- * folders, and the last part as an empty file if file.  Returns an O_PATH
- * descriptor, or -1. */
-int open_inside(int rootfd, const char *path, bool file)
+ * folders, and the last part as an empty file if file.  Returns the name
+ * mount(2) reaches it by, /proc/self/fd/N, good until the next call (which
+ * closes N); or NULL. */
+const char *inside(int rootfd, const char *path, bool file)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
 				.resolve = RESOLVE_IN_ROOT };
 	char sofar[4096] = "", copy[4096], *save = NULL;
-	int fd = dup(rootfd), next;
+	static char name[64];
+	static int fd = -1;
+	int next;
 
+	if (fd != -1)
+		close(fd);
+	fd = dup(rootfd);
 	snprintf(copy, sizeof(copy), "%s", path);
 	for (char *part = strtok_r(copy, "/", &save); part != NULL && fd != -1;
 	     part = strtok_r(NULL, "/", &save)) {
@@ -145,7 +152,8 @@ int open_inside(int rootfd, const char *path, bool file)
 			if (made == -1 && errno != EEXIST) {
 				fail("make `%s` in the root", sofar);
 				close(fd);
-				return -1;
+				fd = -1;
+				return NULL;
 			}
 			if (last && file && made != -1)
 				close(made);
@@ -156,16 +164,10 @@ int open_inside(int rootfd, const char *path, bool file)
 		close(fd);
 		fd = next;
 	}
-	return fd;
-}
-
-/* The path by which mount(2) reaches what fd names. */
-const char *fd_path(int fd)
-{
-	static char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	return path;
+	if (fd == -1)
+		return NULL;
+	snprintf(name, sizeof(name), "/proc/self/fd/%d", fd);
+	return name;
 }
 
 /* The flags that a mount in a user namespace may not drop (the kernel
@@ -181,7 +183,7 @@ static unsigned long locked_flags(const char *path)
 	struct statvfs st;
 
 	if (statvfs(path, &st) == 0)
-		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 			if (st.f_flag & map[i].st)
 				flags |= map[i].ms;
 	return flags;
@@ -217,13 +219,13 @@ static int copy_tree(int from, const char *path)
 		} else if (S_ISREG(st.st_mode)) {
 			int in = openat(dirfd(dir), e->d_name, O_RDONLY | O_CLOEXEC);
 			int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
-			char buf[65536];
-			ssize_t n = 0;
+			ssize_t n = in == -1 || out == -1 ? -1 : 1;
 
-			while (in != -1 && out != -1 && (n = read(in, buf, sizeof(buf))) > 0)
-				if (write(out, buf, (size_t)n) != n)
-					n = -1;
-			rc = in == -1 || out == -1 || n == -1 ? fail("copy `%s`", to) : 0;
+			/* The kernel copies, with no buffer of ours on the child's
+			 * stack, which this recursion shares. */
+			while (n > 0)
+				n = sendfile(out, in, NULL, 1 << 30);
+			rc = n == -1 ? fail("copy `%s`", to) : 0;
 			if (in != -1)
 				close(in);
 			if (out != -1)
@@ -236,45 +238,48 @@ static int copy_tree(int from, const char *path)
 	return rc;
 }
 
+/* Returns the index in mount_options of the option called name, or -1. */
+static int mount_option(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(mount_options); k++)
+		if (strcmp(name, mount_options[k].name) == 0)
+			return (int)k;
+	return -1;
+}
+
 /* Makes one mount of config.json's list, in the root rootfd (at rootfs).
  * Returns 0 or -1. */
 static int mount_one(int rootfd, const json_t *m)
 {
 	const char *dest = cfg_str(m, "destination"), *type = cfg_str(m, "type");
-	const char *source = cfg_str(m, "source");
+	const char *source = cfg_str(m, "source"), *at;
 	unsigned long flags = 0, propagation = 0;
 	char data[1024] = "";
 	bool copyup = false, is_file = false;
 	json_t *opt;
 	size_t i;
-	int fd, under = -1, rc;
+	int k, under = -1, rc;
 	struct stat st;
 
 	if (dest == NULL || dest[0] != '/')
 		return fail_msg("config.json: a mount's destination must be an absolute path");
 	json_array_foreach(cfg_get(m, "options"), i, opt) {
 		const char *o = json_string_value(opt);
-		bool known = false;
 
 		if (o == NULL)
 			return fail_msg("config.json: mount %s: an option is no string", dest);
-		for (size_t k = 0; k < sizeof(mount_flags) / sizeof(mount_flags[0]); k++)
-			if (strcmp(o, mount_flags[k].name) == 0) {
-				flags = mount_flags[k].clear ? flags & ~mount_flags[k].flag
-							     : flags | mount_flags[k].flag;
-				known = true;
-			}
-		for (size_t k = 0; k < sizeof(propagations) / sizeof(propagations[0]); k++)
-			if (strcmp(o, propagations[k].name) == 0) {
-				propagation = propagations[k].flag;
-				known = true;
-			}
-		if (strcmp(o, "tmpcopyup") == 0)
-			known = copyup = true;
 		if (strcmp(o, "idmap") == 0 || strcmp(o, "ridmap") == 0)
 			return fail_msg("mount %s: option %s is not supported by this runtime",
 					dest, o);
-		if (!known)	/* the file system's own: mode=755, newinstance... */
+		if ((k = mount_option(o)) != -1 && mount_options[k].how == PROPAGATION)
+			propagation = mount_options[k].flag;
+		else if (k != -1 && mount_options[k].how == CLEAR)
+			flags &= ~mount_options[k].flag;
+		else if (k != -1)
+			flags |= mount_options[k].flag;
+		else if (strcmp(o, "tmpcopyup") == 0)
+			copyup = true;
+		else	/* the file system's own: mode=755, newinstance... */
 			snprintf(data + strlen(data), sizeof(data) - strlen(data), "%s%s",
 				 *data ? "," : "", o);
 	}
@@ -284,43 +289,33 @@ static int mount_one(int rootfd, const json_t *m)
 		return fail_msg("config.json: mount %s has no type", dest);
 	if ((flags & MS_BIND) && source != NULL && stat(source, &st) == 0)
 		is_file = !S_ISDIR(st.st_mode);
-	fd = open_inside(rootfd, dest, is_file);
-	if (fd == -1)
+	if ((at = inside(rootfd, dest, is_file)) == NULL)
 		return -1;
 	if (copyup)	/* what is there before the tmpfs covers it */
-		under = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		under = open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (type != NULL && strcmp(type, "cgroup") == 0)
 		rc = cgroup_mount(rootfd, dest, flags);
 	else if (flags & MS_BIND)
 		/* A bind ignores every flag but MS_REC: they come with a remount. */
-		rc = mount(source, fd_path(fd), NULL, flags & (MS_BIND | MS_REC), NULL) == -1 ?
+		rc = mount(source, at, NULL, flags & (MS_BIND | MS_REC), NULL) == -1 ?
 		     fail("mount --bind `%s` on %s", source ? source : "", dest) : 0;
 	else
-		rc = mount(source, fd_path(fd), type, flags, data) == -1 ?
+		rc = mount(source, at, type, flags, data) == -1 ?
 		     fail("mount %s on %s", type, dest) : 0;
-	/* The descriptor names the folder under the new mount: what follows
-	 * is for the mount itself, found again by its path. */
-	close(fd);
-	fd = rc == 0 ? open_inside(rootfd, dest, false) : -1;
-	rc = rc == 0 && fd == -1 ? -1 : rc;
+	/* The path named the folder under the new mount: what follows is for
+	 * the mount itself, found again by its path. */
+	if (rc == 0 && (at = inside(rootfd, dest, false)) == NULL)
+		rc = -1;
 	if (rc == 0 && (flags & MS_BIND) && (flags & ~(MS_BIND | MS_REC)) &&
-	    mount(NULL, fd_path(fd), NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC) |
-		  locked_flags(fd_path(fd)), NULL) == -1)
+	    mount(NULL, at, NULL, MS_REMOUNT | MS_BIND | (flags & ~MS_REC) | locked_flags(at),
+		  NULL) == -1)
 		rc = fail("mount %s: remount it with its options", dest);
-	if (rc == 0 && propagation && mount(NULL, fd_path(fd), NULL, propagation, NULL) == -1)
+	if (rc == 0 && propagation && mount(NULL, at, NULL, propagation, NULL) == -1)
 		rc = fail("mount %s: set its propagation", dest);
-	if (rc == 0 && under != -1) {
-		char path[4200];
-
-		/* The descriptor still names the folder; the path now, the tmpfs. */
-		snprintf(path, sizeof(path), "%s", fd_path(fd));
-		rc = copy_tree(under, path);
-		under = -1;	/* closed with its listing */
-	}
+	if (rc == 0 && under != -1)
+		return copy_tree(under, at);	/* which closes under */
 	if (under != -1)
 		close(under);
-	if (fd != -1)
-		close(fd);
 	return rc;
 }
 
@@ -330,22 +325,18 @@ static int mount_one(int rootfd, const json_t *m)
 static int make_dev(int rootfd)
 {
 	char path[64];
+	const char *at;
 	struct stat st;
-	int fd;
 
-	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", devices[i]);
-		fd = open_inside(rootfd, path, true);
-		if (fd == -1)
+		if ((at = inside(rootfd, path, true)) == NULL)
 			return -1;
-		if (fstat(fd, &st) == 0 && !S_ISCHR(st.st_mode) &&
-		    mount(path, fd_path(fd), NULL, MS_BIND, NULL) == -1) {
-			close(fd);
+		if (stat(at, &st) == 0 && !S_ISCHR(st.st_mode) &&
+		    mount(path, at, NULL, MS_BIND, NULL) == -1)
 			return fail("mount --bind %s in the container", path);
-		}
-		close(fd);
 	}
-	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
 		snprintf(path, sizeof(path), "dev/%s", dev_links[i][0]);
 		if (symlinkat(dev_links[i][1], rootfd, path) == -1 && errno != EEXIST)
 			return fail("symlink /%s in the container", path);
@@ -364,7 +355,7 @@ static int make_devices(int rootfd, const json_t *list)
 		const char *path = cfg_str(d, "path"), *type = cfg_str(d, "type");
 		mode_t mode = (mode_t)cfg_int(d, "fileMode", 0666);
 		char rel[4096];
-		int fd;
+		const char *at;
 
 		if (path == NULL || type == NULL || strchr("cbup", type[0]) == NULL)
 			return fail_msg("config.json: linux.devices: a device needs a path and a type c, b, u or p");
@@ -379,14 +370,10 @@ static int make_devices(int rootfd, const json_t *list)
 		}
 		if (errno != EPERM)
 			return fail("mknod device %s", path);
-		fd = open_inside(rootfd, path, true);
-		if (fd == -1)
+		if ((at = inside(rootfd, path, true)) == NULL)
 			return -1;
-		if (mount(path, fd_path(fd), NULL, MS_BIND, NULL) == -1) {
-			close(fd);
+		if (mount(path, at, NULL, MS_BIND, NULL) == -1)
 			return fail("mount --bind device %s", path);
-		}
-		close(fd);
 	}
 	return 0;
 }
@@ -405,7 +392,8 @@ static int make_terminal(int rootfd, const struct setup *s)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = control, .msg_controllen = sizeof(control) };
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	int master, slave, console;
+	int master, slave;
+	const char *console;
 	char source[64];
 
 	master = openat(rootfd, "dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -419,13 +407,11 @@ static int make_terminal(int rootfd, const struct setup *s)
 		return fail("ioctl TIOCGPTPEER");
 	if (ws.ws_row && ioctl(slave, TIOCSWINSZ, &ws) == -1)
 		return fail("ioctl TIOCSWINSZ");
-	console = open_inside(rootfd, "/dev/console", true);
-	if (console == -1)
+	snprintf(source, sizeof(source), "/proc/self/fd/%d", slave);
+	if ((console = inside(rootfd, "/dev/console", true)) == NULL)
 		return -1;
-	snprintf(source, sizeof(source), "%s", fd_path(slave));
-	if (mount(source, fd_path(console), NULL, MS_BIND, NULL) == -1)
+	if (mount(source, console, NULL, MS_BIND, NULL) == -1)
 		return fail("mount the terminal on /dev/console");
-	close(console);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
@@ -447,19 +433,20 @@ static int set_sysctls(const json_t *config)
 	json_object_foreach(cfg_get(cfg_get(config, "linux"), "sysctl"), key, value) {
 		size_t k = 0;
 
-		while (k < sizeof(sysctls) / sizeof(sysctls[0]) &&
+		while (k < ARRAY_SIZE(sysctls) &&
 		       strncmp(key, sysctls[k].prefix, strlen(sysctls[k].prefix)) != 0)
 			k++;
-		if (k == sizeof(sysctls) / sizeof(sysctls[0]) || strstr(key, "..") ||
+		if (k == ARRAY_SIZE(sysctls) || strstr(key, "..") ||
 		    strchr(key, '/') || !config_namespace(config, sysctls[k].ns, &path))
 			return fail_msg("sysctl %s is not the container's own: it would "
 					"change the machine", key);
 		snprintf(file, sizeof(file), "/proc/sys/%s", key);
 		for (char *c = file + 10; *c; c++)
 			*c = *c == '.' ? '/' : *c;
-		if (!json_is_string(value) ||
-		    write_file(file, json_string_value(value)) == -1)
-			return json_is_string(value) ? -1 : fail_msg("sysctl %s: not a string", key);
+		if (!json_is_string(value))
+			return fail_msg("sysctl %s: not a string", key);
+		if (write_file(file, json_string_value(value)) == -1)
+			return fail("write `%s`", file);
 	}
 	return 0;
 }
@@ -468,30 +455,26 @@ static int set_sysctls(const json_t *config)
  * file) and makes linux.readonlyPaths read-only.  After the pivot. */
 static int protect_paths(const json_t *lx)
 {
+	static const char *const lists[] = { "maskedPaths", "readonlyPaths" };
 	struct stat st;
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(cfg_get(lx, "maskedPaths"), i, p) {
-		const char *path = json_string_value(p);
+	for (int ro = 0; ro < 2; ro++)
+		json_array_foreach(cfg_get(lx, lists[ro]), i, p) {
+			const char *path = json_string_value(p);
 
-		if (path == NULL || stat(path, &st) == -1)
-			continue;	/* nothing there to hide */
-		if (S_ISDIR(st.st_mode) ?
-		    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == -1 :
-		    mount("/dev/null", path, NULL, MS_BIND, NULL) == -1)
-			return fail("mask %s", path);
-	}
-	json_array_foreach(cfg_get(lx, "readonlyPaths"), i, p) {
-		const char *path = json_string_value(p);
-
-		if (path == NULL || stat(path, &st) == -1)
-			continue;
-		if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
-		    mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-			  locked_flags(path), NULL) == -1)
-			return fail("make %s read-only", path);
-	}
+			if (path == NULL || stat(path, &st) == -1)
+				continue;	/* nothing there to hide */
+			if (!ro && (S_ISDIR(st.st_mode) ?
+				    mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0k") == -1 :
+				    mount("/dev/null", path, NULL, MS_BIND, NULL) == -1))
+				return fail("mask %s", path);
+			if (ro && (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1 ||
+				   mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+					 locked_flags(path), NULL) == -1))
+				return fail("make %s read-only", path);
+		}
 	return 0;
 }
 
@@ -506,54 +489,14 @@ static int set_rlimits(const json_t *process)
 		struct rlimit r = { (rlim_t)cfg_int(l, "soft", 0), (rlim_t)cfg_int(l, "hard", 0) };
 		size_t k = 0;
 
-		while (k < sizeof(rlimits) / sizeof(rlimits[0]) &&
+		while (k < ARRAY_SIZE(rlimits) &&
 		       (type == NULL || strcmp(type, rlimits[k].name) != 0))
 			k++;
-		if (k == sizeof(rlimits) / sizeof(rlimits[0]))
+		if (k == ARRAY_SIZE(rlimits))
 			return fail_msg("config.json: unknown rlimit %s", type ? type : "(none)");
 		if (setrlimit(rlimits[k].resource, &r) == -1)
 			return fail("setrlimit %s", type);
 	}
-	return 0;
-}
-
-/* Returns true if /proc/self/setgroups says "deny". */
-static bool setgroups_denied(void)
-{
-	char word[8] = "";
-	FILE *f = fopen("/proc/self/setgroups", "re");
-
-	if (f != NULL) {
-		if (fgets(word, sizeof(word), f) == NULL)
-			word[0] = '\0';
-		fclose(f);
-	}
-	return strncmp(word, "deny", 4) == 0;
-}
-
-/* Becomes process.user: its groups, gid, uid and umask, keeping the
- * capabilities across the change for privileges_set() to set. */
-static int set_user(const json_t *process)
-{
-	json_t *user = cfg_get(process, "user"), *g;
-	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
-	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
-	size_t i, n = 0;
-
-	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
-		if (n < sizeof(groups) / sizeof(groups[0]))
-			groups[n++] = (gid_t)json_integer_value(g);
-	/* In a user namespace whose setgroups is "deny" (chapter 6), the
-	 * groups cannot change: that is no error when none are asked for. */
-	if (setgroups(n, groups) == -1 && !(errno == EPERM && n == 0 && setgroups_denied()))
-		return fail("setgroups");
-	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
-		return fail("prctl PR_SET_KEEPCAPS");
-	if (setresgid(gid, gid, gid) == -1)
-		return fail("setresgid %u", gid);
-	if (setresuid(uid, uid, uid) == -1)
-		return fail("setresuid %u", uid);
-	umask((mode_t)cfg_int(user, "umask", 022));
 	return 0;
 }
 
@@ -609,10 +552,9 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 {
 	json_t *lx = cfg_get(s->config, "linux"), *process = cfg_get(s->config, "process");
 	const char *propagation = cfg_str(lx, "rootfsPropagation"), *hostname, *path;
-	unsigned long prop = MS_PRIVATE;
+	int k = propagation ? mount_option(propagation) : -1, rootfd;
 	json_t *m;
 	size_t i;
-	int rootfd;
 
 	/* In a new user namespace, root there (its map says who that is). */
 	if (config_namespace(s->config, "user", &path) && path == NULL &&
@@ -622,11 +564,9 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 	if (config_namespace(s->config, "cgroup", &path) && path == NULL &&
 	    unshare(CLONE_NEWCGROUP) == -1)
 		return fail("unshare CLONE_NEWCGROUP");
-	for (size_t k = 0; propagation && k < sizeof(propagations) / sizeof(propagations[0]); k++)
-		if (strcmp(propagation, propagations[k].name) == 0)
-			prop = propagations[k].flag;
 	/* Chapter 2: nothing we mount may travel back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) == -1)
+	if (mount(NULL, "/", NULL, MS_REC | (k != -1 && mount_options[k].how == PROPAGATION ?
+					       mount_options[k].flag : MS_PRIVATE), NULL) == -1)
 		return fail("mount / MS_REC|%s", propagation ? propagation : "MS_PRIVATE");
 	if ((hostname = cfg_str(s->config, "hostname")) != NULL &&
 	    sethostname(hostname, strlen(hostname)) == -1)
@@ -673,7 +613,7 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 
 		snprintf(score, sizeof(score), "%lld", cfg_int(process, "oomScoreAdj", 0));
 		if (write_file("/proc/self/oom_score_adj", score) == -1)
-			return -1;
+			return fail("write `/proc/self/oom_score_adj`");
 	}
 	/* A session of its own, and the terminal as its controlling one. */
 	if (setsid() == -1)
@@ -686,8 +626,7 @@ static int set_up(struct setup *s, int *fifo, int *tty, char *prog, size_t size,
 	if (cfg_get(lx, "seccomp") && !cfg_bool(process, "noNewPrivileges") &&
 	    seccomp_apply(cfg_get(lx, "seccomp")) == -1)
 		return -1;
-	if (privileges_bound(process) == -1 || set_user(process) == -1 ||
-	    privileges_set(process) == -1)
+	if (privileges_drop(process) == -1)
 		return -1;
 	if (cfg_bool(process, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return fail("prctl PR_SET_NO_NEW_PRIVS");
@@ -718,6 +657,7 @@ static int child_main(void *arg)
 {
 	struct setup *s = arg;
 	json_t *process = cfg_get(s->config, "process");
+	json_t *seccomp = cfg_get(cfg_get(s->config, "linux"), "seccomp");
 	char prog[4096], msg[1100];
 	int fifo = -1, tty = -1, code = 1, err;
 	char go;
@@ -744,9 +684,7 @@ static int child_main(void *arg)
 	/* The create/start split: here we wait until start writes its byte. */
 	if (fifo != -1 && (read(fifo, &go, 1) != 1 || close(fifo) == -1))
 		return 1;
-	if (cfg_get(cfg_get(s->config, "linux"), "seccomp") &&
-	    cfg_bool(process, "noNewPrivileges") &&
-	    seccomp_apply(cfg_get(cfg_get(s->config, "linux"), "seccomp")) == -1) {
+	if (seccomp && cfg_bool(process, "noNewPrivileges") && seccomp_apply(seccomp) == -1) {
 		fprintf(stderr, "%s: %s\n", program_invocation_short_name, last_error());
 		return 1;
 	}
@@ -771,7 +709,7 @@ static int write_map(pid_t pid, const char *file, const json_t *list)
 			 cfg_int(m, "containerID", 0), cfg_int(m, "hostID", 0),
 			 cfg_int(m, "size", 0));
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	return write_file(path, text);
+	return write_file(path, text) == -1 ? fail("write `%s`", path) : 0;
 }
 
 int container_spawn(struct setup *s, pid_t *pid)
@@ -782,7 +720,7 @@ int container_spawn(struct setup *s, pid_t *pid)
 
 	/* Joined namespaces first (a network namespace that podman made):
 	 * the process we clone is born in them. */
-	for (size_t i = 0; i < sizeof(namespaces) / sizeof(namespaces[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++) {
 		if (!config_namespace(s->config, namespaces[i].type, &path))
 			continue;
 		if (path == NULL) {
@@ -799,34 +737,28 @@ int container_spawn(struct setup *s, pid_t *pid)
 		return fail("socketpair");
 	s->sync_fd = sv[1];
 	*pid = clone(child_main, child_stack + STACK_SIZE, flags, s);
-	if (*pid == -1) {
+	if (*pid == -1)
 		fail("clone");
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
 	close(sv[1]);
-	if ((flags & CLONE_NEWUSER) &&
-	    (write_map(*pid, "uid_map", cfg_get(lx, "uidMappings")) == -1 ||
-	     write_map(*pid, "gid_map", cfg_get(lx, "gidMappings")) == -1)) {
+	if (*pid == -1 || ((flags & CLONE_NEWUSER) &&
+			   (write_map(*pid, "uid_map", cfg_get(lx, "uidMappings")) == -1 ||
+			    write_map(*pid, "gid_map", cfg_get(lx, "gidMappings")) == -1))) {
 		close(sv[0]);
 		return -1;
 	}
 	return sv[0];
 }
 
-int container_go(int sync_fd)
-{
-	return send(sync_fd, "G", 1, MSG_NOSIGNAL) == 1 ? 0 : fail("start the set-up");
-}
-
-int container_wait_ready(int sync_fd, pid_t pid, int *code)
+int container_set_up(int sync_fd, pid_t pid, int *code)
 {
 	char msg[1100];
-	ssize_t n = recv(sync_fd, msg, sizeof(msg) - 1, 0);
+	ssize_t n;
 	int status;
 
 	*code = 1;
+	if (send(sync_fd, "G", 1, MSG_NOSIGNAL) != 1)
+		return fail("start the set-up");
+	n = recv(sync_fd, msg, sizeof(msg) - 1, 0);
 	if (n > 0 && msg[0] == 'R')
 		return 0;
 	if (n > 1 && msg[0] == 'E') {

@@ -1,6 +1,6 @@
 /*
- * privileges.c: process.capabilities, process.apparmorProfile and
- * linux.seccomp (chapter 10, fewer privileges; libcap and libseccomp).
+ * privileges.c: process.capabilities, process.user, process.apparmorProfile
+ * and linux.seccomp (chapter 10, fewer privileges; libcap and libseccomp).
  *
  * Root in a container is root: what keeps it from the machine is what it
  * may no longer do.  The bounding set goes first, while the process still
@@ -11,12 +11,10 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
-#include <errno.h>
+#include <grp.h>
 #include <seccomp.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/capability.h>
-#include <unistd.h>
+#include <sys/prctl.h>
 
 #include "runtime.h"
 
@@ -42,17 +40,28 @@ static const struct { const char *name; enum scmp_compare op; } compares[] = {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
+/* Copies name into buf (size bytes) in lower case, without prefix if it
+ * starts with it: libcap and libseccomp name "CAP_CHOWN" and
+ * "SCMP_ARCH_X86_64" as cap_chown and x86_64.  Returns buf. */
+static const char *lower(const char *name, const char *prefix, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (name != NULL && strncmp(name, prefix, strlen(prefix)) == 0)
+		name += strlen(prefix);
+	for (; name != NULL && name[n] != '\0' && n < size - 1; n++)
+		buf[n] = (char)tolower((unsigned char)name[n]);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Returns the capability called name ("CAP_CHOWN"), or -1 (fail). */
 static int cap_named(const char *name)
 {
-	char lower[64];
+	char buf[64];
 	cap_value_t cap;
-	size_t i;
 
-	for (i = 0; name != NULL && name[i] != '\0' && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
-	if (name == NULL || cap_from_name(lower, &cap) == -1)
+	if (name == NULL || cap_from_name(lower(name, "", buf, sizeof(buf)), &cap) == -1)
 		return fail_msg("config.json: unknown capability %s", name ? name : "(none)");
 	return cap;
 }
@@ -69,13 +78,22 @@ static bool in_set(const json_t *caps, const char *set, int cap)
 	return false;
 }
 
+/* Returns libseccomp's comparison called name ("SCMP_CMP_EQ"), or -1. */
+static int compare_named(const char *name)
+{
+	for (size_t c = 0; name != NULL && c < ARRAY_SIZE(compares); c++)
+		if (strcmp(name, compares[c].name) == 0)
+			return compares[c].op;
+	return -1;
+}
+
 /* Returns the action called name with errnoRet ret (EPERM if none), or
  * (uint32_t)-1 if it is no action this runtime can take. */
 static uint32_t action_named(const char *name, const json_t *ret)
 {
 	int code = json_is_integer(ret) ? (int)json_integer_value(ret) : EPERM;
 
-	for (size_t i = 0; name != NULL && i < sizeof(actions) / sizeof(actions[0]); i++) {
+	for (size_t i = 0; name != NULL && i < ARRAY_SIZE(actions); i++) {
 		if (strcmp(name, actions[i].name) != 0)
 			continue;
 		if (actions[i].action == SCMP_ACT_ERRNO(0))
@@ -91,21 +109,18 @@ int privileges_check(const json_t *config)
 	json_t *process = cfg_get(config, "process"), *seccomp, *rule, *name;
 	json_t *caps = cfg_get(process, "capabilities");
 	const char *profile = cfg_str(process, "apparmorProfile");
+	char on[4] = "N";
 	size_t i, k;
-	FILE *in;
-	char on = 'N';
 
-	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(sets); i++)
 		json_array_foreach(cfg_get(caps, sets[i].name), k, name)
 			if (cap_named(json_string_value(name)) == -1)
 				return -1;
-	if (profile != NULL && *profile != '\0') {
-		in = fopen("/sys/module/apparmor/parameters/enabled", "re");
-		if (in == NULL || fscanf(in, "%c", &on) != 1 || on != 'Y')
-			return fail_msg("process.apparmorProfile %s: AppArmor is not "
-					"enabled on this machine", profile);
-		fclose(in);
-	}
+	if (profile != NULL && *profile != '\0' &&
+	    (read_line("/sys/module/apparmor/parameters/enabled", on, sizeof(on)) == -1 ||
+	     on[0] != 'Y'))
+		return fail_msg("process.apparmorProfile %s: AppArmor is not enabled on "
+				"this machine", profile);
 	seccomp = cfg_get(cfg_get(config, "linux"), "seccomp");
 	if (seccomp == NULL)
 		return 0;
@@ -118,39 +133,56 @@ int privileges_check(const json_t *config)
 		if (action_named(cfg_str(rule, "action"), NULL) == (uint32_t)-1)
 			return fail_msg("linux.seccomp: action %s is not supported",
 					cfg_str(rule, "action"));
-		json_array_foreach(cfg_get(rule, "args"), k, arg) {
-			size_t c = 0;
-
-			while (c < sizeof(compares) / sizeof(compares[0]) &&
-			       (cfg_str(arg, "op") == NULL ||
-				strcmp(cfg_str(arg, "op"), compares[c].name) != 0))
-				c++;
-			if (c == sizeof(compares) / sizeof(compares[0]))
+		json_array_foreach(cfg_get(rule, "args"), k, arg)
+			if (compare_named(cfg_str(arg, "op")) == -1)
 				return fail_msg("linux.seccomp: unknown op %s", cfg_str(arg, "op"));
-		}
 	}
 	return 0;
 }
 
-int privileges_bound(const json_t *process)
+/* Becomes process.user: its groups, gid, uid and umask, keeping the
+ * capabilities across the change for privileges_drop() to set. */
+static int set_user(const json_t *process)
 {
-	json_t *caps = cfg_get(process, "capabilities");
+	json_t *user = cfg_get(process, "user"), *g;
+	uid_t uid = (uid_t)cfg_int(user, "uid", 0);
+	gid_t gid = (gid_t)cfg_int(user, "gid", 0), groups[64];
+	size_t i, n = 0;
+	char deny[8];
 
-	if (caps == NULL)
-		return 0;	/* none listed: the process keeps what it has */
-	for (int cap = 0; cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
-		if (!in_set(caps, "bounding", cap) && cap_drop_bound(cap) == -1)
-			return fail("drop %s from the bounding set", cap_to_name(cap));
+	json_array_foreach(cfg_get(user, "additionalGids"), i, g)
+		if (n < ARRAY_SIZE(groups))
+			groups[n++] = (gid_t)json_integer_value(g);
+	/* In a user namespace whose setgroups is "deny" (chapter 6), the
+	 * groups cannot change: that is no error when none are asked for. */
+	if (setgroups(n, groups) == -1 &&
+	    !(errno == EPERM && n == 0 &&
+	      read_line("/proc/self/setgroups", deny, sizeof(deny)) == 0 &&
+	      strncmp(deny, "deny", 4) == 0))
+		return fail("setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1) == -1)
+		return fail("prctl PR_SET_KEEPCAPS");
+	if (setresgid(gid, gid, gid) == -1)
+		return fail("setresgid %u", gid);
+	if (setresuid(uid, uid, uid) == -1)
+		return fail("setresuid %u", uid);
+	umask((mode_t)cfg_int(user, "umask", 022));
 	return 0;
 }
 
-int privileges_set(const json_t *process)
+int privileges_drop(const json_t *process)
 {
 	json_t *caps = cfg_get(process, "capabilities");
 	const char *profile = cfg_str(process, "apparmorProfile");
 	cap_t now;
 	int rc = 0;
 
+	/* None listed: the process keeps what it has. */
+	for (int cap = 0; caps && cap <= CAP_LAST_CAP && CAP_IS_SUPPORTED(cap); cap++)
+		if (!in_set(caps, "bounding", cap) && cap_drop_bound(cap) == -1)
+			return fail("drop %s from the bounding set", cap_to_name(cap));
+	if (set_user(process) == -1)
+		return -1;
 	/* AppArmor confines the program from its exec on. */
 	if (profile != NULL && *profile != '\0') {
 		FILE *attr = fopen("/proc/self/attr/apparmor/exec", "we");
@@ -183,38 +215,21 @@ int privileges_set(const json_t *process)
 	return rc;
 }
 
-int seccomp_apply(const json_t *seccomp)
+/* Adds linux.seccomp's architectures and rules to the filter ctx, whose
+ * default action is def; returns 0 or -1. */
+static int add_rules(scmp_filter_ctx ctx, const json_t *seccomp, uint32_t def)
 {
-	uint32_t def = action_named(cfg_str(seccomp, "defaultAction"),
-				    json_object_get(seccomp, "defaultErrnoRet"));
-	scmp_filter_ctx ctx = seccomp_init(def);
 	json_t *rule, *name, *arch;
 	size_t i, k;
 	int rc;
 
-	if (ctx == NULL)
-		return fail_msg("seccomp_init: out of memory");
-	/* libseccomp sets no_new_privs itself unless told not to: that is
-	 * process.noNewPrivileges' to say. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0) {
-		seccomp_release(ctx);
-		return fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
-	}
 	json_array_foreach(cfg_get(seccomp, "architectures"), i, arch) {
-		const char *a = json_string_value(arch);
-		char lower[32];
-		size_t n = 0;
+		char buf[32];
+		uint32_t token = seccomp_arch_resolve_name(lower(json_string_value(arch),
+								 "SCMP_ARCH_", buf, sizeof(buf)));
 
-		for (a += a && strncmp(a, "SCMP_ARCH_", 10) == 0 ? 10 : 0;
-		     a && *a && n < sizeof(lower) - 1; a++)
-			lower[n++] = (char)tolower((unsigned char)*a);
-		lower[n] = '\0';
-		uint32_t token = seccomp_arch_resolve_name(lower);
-
-		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST)) {
-			seccomp_release(ctx);
+		if (token == 0 || ((rc = seccomp_arch_add(ctx, token)) < 0 && rc != -EEXIST))
 			return fail_msg("linux.seccomp: architecture %s", json_string_value(arch));
-		}
 	}
 	json_array_foreach(cfg_get(seccomp, "syscalls"), i, rule) {
 		uint32_t act = action_named(cfg_str(rule, "action"), json_object_get(rule, "errnoRet"));
@@ -224,35 +239,46 @@ int seccomp_apply(const json_t *seccomp)
 
 		if (act == def)
 			continue;	/* libseccomp refuses a rule that changes nothing */
-		json_array_foreach(cfg_get(rule, "args"), k, arg) {
-			size_t c = 0;
-
-			while (strcmp(cfg_str(arg, "op"), compares[c].name) != 0)
-				c++;
+		json_array_foreach(cfg_get(rule, "args"), k, arg)
 			if (n < 6)
 				cmp[n++] = (struct scmp_arg_cmp){
-					(unsigned int)cfg_int(arg, "index", 0), compares[c].op,
+					(unsigned int)cfg_int(arg, "index", 0),
+					compare_named(cfg_str(arg, "op")),
 					(scmp_datum_t)cfg_int(arg, "value", 0),
 					(scmp_datum_t)cfg_int(arg, "valueTwo", 0) };
-		}
 		json_array_foreach(cfg_get(rule, "names"), k, name) {
 			int nr = seccomp_syscall_resolve_name(json_string_value(name));
 
-			if (nr == __NR_SCMP_ERROR)
-				continue;	/* no such call on this machine */
-			rc = seccomp_rule_add_array(ctx, act, nr, n, cmp);
-			if (rc < 0) {
-				seccomp_release(ctx);
+			/* __NR_SCMP_ERROR: no such call on this machine. */
+			if (nr != __NR_SCMP_ERROR &&
+			    (rc = seccomp_rule_add_array(ctx, act, nr, n, cmp)) < 0) {
 				errno = -rc;
 				return fail("linux.seccomp: rule for %s", json_string_value(name));
 			}
 		}
 	}
-	rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		errno = -rc;
-		return fail("seccomp_load");
-	}
 	return 0;
+}
+
+int seccomp_apply(const json_t *seccomp)
+{
+	uint32_t def = action_named(cfg_str(seccomp, "defaultAction"),
+				    json_object_get(seccomp, "defaultErrnoRet"));
+	scmp_filter_ctx ctx = seccomp_init(def);
+	int rc;
+
+	if (ctx == NULL)
+		return fail_msg("seccomp_init: out of memory");
+	/* libseccomp sets no_new_privs itself unless told not to: that is
+	 * process.noNewPrivileges' to say. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
+		rc = fail_msg("seccomp_attr_set SCMP_FLTATR_CTL_NNP");
+	else
+		rc = add_rules(ctx, seccomp, def);
+	if (rc == 0 && (rc = seccomp_load(ctx)) < 0) {
+		errno = -rc;
+		rc = fail("seccomp_load");
+	}
+	seccomp_release(ctx);
+	return rc;
 }

@@ -26,21 +26,12 @@
  * 2 for a usage error.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "runtime.h"
 
@@ -61,11 +52,13 @@ static int usage(void)
 	return 2;
 }
 
-/* Reports the error kept and returns 1, the status of a failed command. */
-static int failed(void)
+/* Returns rc, the status of a command, but for -1, a failure: reports the
+ * error kept, and returns 1. */
+static int exit_status(int rc)
 {
-	report();
-	return 1;
+	if (rc == -1)
+		report();
+	return rc == -1 ? 1 : rc;
 }
 
 /* Writes pid to path, whole or not at all, without a newline: conmon reads
@@ -114,10 +107,11 @@ static int make_container(struct container *c, const struct create_options *o,
 			  const char *id, bool run, int *code)
 {
 	static char bundle[PATH_MAX], rootfs[PATH_MAX + 8], fifo[4200];
-	struct setup s = { .console_fd = -1, .preserve_fds = o->preserve_fds,
-			   .die_with_parent = run };
+	struct setup s = { .rootfs = rootfs, .fifo = fifo, .console_fd = -1,
+			   .preserve_fds = o->preserve_fds, .die_with_parent = run };
 	json_t *dirs = NULL;
 	const char *root;
+	char kept[1024];
 	int sync = -1;
 	pid_t pid = 0;
 
@@ -128,13 +122,11 @@ static int make_container(struct container *c, const struct create_options *o,
 		fail("bundle `%s`", o->bundle);
 		goto undo;
 	}
-	s.bundle = bundle;
 	if ((s.config = config_load(bundle)) == NULL)
 		goto undo;
 	root = cfg_str(cfg_get(s.config, "root"), "path");
 	snprintf(rootfs, sizeof(rootfs), "%s%s%s", root[0] == '/' ? "" : bundle,
 		 root[0] == '/' ? "" : "/", root);
-	s.rootfs = rootfs;
 	if (cfg_bool(cfg_get(s.config, "process"), "terminal") && o->console_socket == NULL) {
 		fail_msg("process.terminal is true: give --console-socket, where the "
 			 "terminal is sent");
@@ -147,15 +139,13 @@ static int make_container(struct container *c, const struct create_options *o,
 		fail("mkfifo `%s`", fifo);
 		goto undo;
 	}
-	s.fifo = fifo;
 	if ((sync = container_spawn(&s, &pid)) == -1)
 		goto undo;
 	/* The cgroup before the set-up: everything the process does counts. */
-	if ((dirs = cgroup_enter(s.config, id, pid)) == NULL || container_go(sync) == -1 ||
-	    container_wait_ready(sync, pid, code) == -1)
+	if ((dirs = cgroup_enter(s.config, id, pid)) == NULL ||
+	    container_set_up(sync, pid, code) == -1)
 		goto undo;
 	c->pid = pid;
-	c->start_time = process_start_time(pid);
 	snprintf(c->bundle, sizeof(c->bundle), "%s", bundle);
 	if (state_save(c, s.config, dirs) == -1 ||
 	    (o->pid_file != NULL && write_pid_file(o->pid_file, pid) == -1))
@@ -163,12 +153,13 @@ static int make_container(struct container *c, const struct create_options *o,
 	debug("created %s: pid %d", id, pid);
 	if (s.console_fd != -1)
 		close(s.console_fd);
-	/* What remove_container() needs, as state_load() would give it. */
-	c->state = json_pack("{s:o}", "cgroups", dirs);
+	json_decref(dirs);
 	json_decref(s.config);
 	return sync;
 undo:
-	/* Whatever failed, it leaves nothing: no process, cgroup or state. */
+	/* Whatever failed, it leaves nothing: no process, cgroup or state; and
+	 * undoing must not lose the reason we undo. */
+	snprintf(kept, sizeof(kept), "%s", last_error());
 	if (pid > 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -181,14 +172,8 @@ undo:
 		close(s.console_fd);
 	if (o->pid_file != NULL && pid > 0)
 		unlink(o->pid_file);
-	{
-		char kept[1024];
-
-		/* Undoing must not lose the reason we undo. */
-		snprintf(kept, sizeof(kept), "%s", last_error());
-		state_remove(c);
-		fail_msg("%s", kept);
-	}
+	state_remove(c);
+	fail_msg("%s", kept);
 	json_decref(dirs);
 	json_decref(s.config);
 	return -1;
@@ -225,9 +210,7 @@ static int start_container(struct container *c)
 /* Removes what create made: the cgroup and the state.  Returns 0 or -1. */
 static int remove_container(struct container *c)
 {
-	if (cgroup_remove(cfg_get(c->state, "cgroups")) == -1)
-		return -1;
-	return state_remove(c);
+	return cgroup_remove(cfg_get(c->state, "cgroups")) == -1 ? -1 : state_remove(c);
 }
 
 /* Parses --bundle, --pid-file and the others of create and run, then the
@@ -257,41 +240,19 @@ static const char *parse_create(int argc, char *argv[], struct create_options *o
 		 * asks for is what it always does. */
 		case 'k': break;
 		case 'P':
-			fail_msg("--no-pivot is not supported: this runtime always "
-				 "uses pivot_root (chapter 7)");
-			report();
-			exit(1);
+			exit(exit_status(fail_msg("--no-pivot is not supported: this "
+						  "runtime always uses pivot_root (chapter 7)")));
 		default: return NULL;
 		}
 	}
 	return optind == argc - 1 ? argv[optind] : NULL;
 }
 
-/* create: the container, waiting for start; its pid in --pid-file. */
+/* create: the container, waiting for start; its pid in --pid-file.  run:
+ * create, start, wait, delete; the program's status. */
 static int cmd_create(int argc, char *argv[])
 {
-	struct create_options o;
-	const char *id = parse_create(argc, argv, &o);
-	struct container c;
-	int code, sync;
-
-	if (id == NULL)
-		return usage();
-	if ((sync = make_container(&c, &o, id, false, &code)) == -1) {
-		report();
-		return code;
-	}
-	/* Let go of the process: it waits on the fifo, and outlives us. */
-	if (container_release(sync) == -1) {
-		remove_container(&c);
-		return failed();
-	}
-	return 0;
-}
-
-/* run: create, start, wait, delete; the program's status. */
-static int cmd_run(int argc, char *argv[])
-{
+	bool run = strcmp(argv[0], "run") == 0;
 	struct create_options o;
 	const char *id = parse_create(argc, argv, &o);
 	struct container c;
@@ -300,61 +261,41 @@ static int cmd_run(int argc, char *argv[])
 
 	if (id == NULL)
 		return usage();
-	/* Like conmon, we adopt what the container leaves, and reap it. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
-		fail("prctl PR_SET_CHILD_SUBREAPER");
-		return failed();
-	}
-	if ((sync = make_container(&c, &o, id, true, &code)) == -1) {
+	/* Like conmon, run adopts what the container leaves, and reaps it. */
+	if (run && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		return fail("prctl PR_SET_CHILD_SUBREAPER");
+	if ((sync = make_container(&c, &o, id, run, &code)) == -1) {
 		report();
 		return code;
 	}
-	if (container_release(sync) == -1 || start_container(&c) == -1) {
+	/* Let go of the process: it waits on the fifo, and outlives create. */
+	if (container_release(sync) == -1 || (run && start_container(&c) == -1)) {
 		kill(c.pid, SIGKILL);
 		waitpid(c.pid, NULL, 0);
 		remove_container(&c);
-		return failed();
+		return -1;
 	}
+	if (!run)
+		return 0;
 	while ((pid = waitpid(-1, &status, 0)) != c.pid)
-		if (pid == -1 && errno != EINTR) {
-			fail("waitpid %d", c.pid);
-			return failed();
-		}
+		if (pid == -1 && errno != EINTR)
+			return fail("waitpid %d", c.pid);
 	if (remove_container(&c) == -1)
-		return failed();
+		return -1;
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* Loads the container named by the only argument left; returns 0, 2 for a
- * usage error, 1 for an unknown id (reported). */
-static int load_one(int argc, char *argv[], struct container *c)
+/* start ID: lets the program run.  state ID: prints the state. */
+static int cmd_start_or_state(int argc, char *argv[])
 {
-	if (optind != argc - 1)
+	struct container c;
+
+	if (argc != 2)
 		return usage();
-	if (state_load(c, argv[optind]) == -1)
-		return failed();
-	return 0;
-}
-
-static int cmd_start(int argc, char *argv[])
-{
-	struct container c;
-	int rc;
-
-	optind = 1;
-	if ((rc = load_one(argc, argv, &c)) != 0)
-		return rc;
-	return start_container(&c) == -1 ? failed() : 0;
-}
-
-static int cmd_state(int argc, char *argv[])
-{
-	struct container c;
-	int rc;
-
-	optind = 1;
-	if ((rc = load_one(argc, argv, &c)) != 0)
-		return rc;
+	if (state_load(&c, argv[1]) == -1)
+		return -1;
+	if (strcmp(argv[0], "start") == 0)
+		return start_container(&c);
 	state_print(&c);
 	return 0;
 }
@@ -375,90 +316,76 @@ static int signal_named(const char *text)
 	return 0;
 }
 
-static int cmd_kill(int argc, char *argv[])
+/* Parses the command's one flag, --NAME or its first letter (kill --all,
+ * delete --force), into *on; returns 0, or -1 for another option. */
+static int parse_flag(int argc, char *argv[], const char *name, bool *on)
 {
-	static const struct option options[] = {
-		{ "all", no_argument, NULL, 'a' }, { 0 },
-	};
-	struct container c;
-	bool all = false;
-	int opt, sig = SIGTERM;
-	enum status s;
+	const struct option options[] = { { name, no_argument, NULL, name[0] }, { 0 } };
+	const char letters[] = { '+', name[0], '\0' };
+	int opt;
 
+	*on = false;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+a", options, NULL)) != -1)
-		if (opt == 'a')
-			all = true;
-		else
-			return usage();
-	if (optind == argc - 2) {
-		if ((sig = signal_named(argv[argc - 1])) == 0) {
-			fail_msg("kill: unknown signal %s", argv[argc - 1]);
-			return failed();
-		}
-		argc--;
-	}
-	if (optind != argc - 1)
-		return usage();
-	if (state_load(&c, argv[optind]) == -1)
-		return failed();
-	s = state_status(&c);
-	if (s == STOPPED) {
-		fail_msg("container %s is stopped: there is no process to signal", c.id);
-		return failed();
-	}
-	if (all)
-		return cgroup_kill(cfg_get(c.state, "cgroups"), sig) == -1 ? failed() : 0;
-	if (kill(c.pid, sig) == -1) {
-		fail("kill %d", c.pid);
-		return failed();
+	while ((opt = getopt_long(argc, argv, letters, options, NULL)) != -1) {
+		if (opt != name[0])
+			return -1;
+		*on = true;
 	}
 	return 0;
 }
 
-static int cmd_delete(int argc, char *argv[])
+static int cmd_kill(int argc, char *argv[])
 {
-	static const struct option options[] = {
-		{ "force", no_argument, NULL, 'f' }, { 0 },
-	};
 	struct container c;
-	bool force = false;
-	int opt;
-	enum status s;
+	int sig = SIGTERM;
+	bool all;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "+f", options, NULL)) != -1)
-		if (opt == 'f')
-			force = true;
-		else
-			return usage();
+	if (parse_flag(argc, argv, "all", &all) == -1)
+		return usage();
+	if (optind == argc - 2) {
+		argc--;
+		if ((sig = signal_named(argv[argc])) == 0)
+			return fail_msg("kill: unknown signal %s", argv[argc]);
+	}
 	if (optind != argc - 1)
 		return usage();
 	if (state_load(&c, argv[optind]) == -1)
-		return failed();
+		return -1;
+	if (state_status(&c) == STOPPED)
+		return fail_msg("container %s is stopped: there is no process to signal", c.id);
+	if (all)
+		return cgroup_kill(cfg_get(c.state, "cgroups"), sig);
+	return kill(c.pid, sig) == -1 ? fail("kill %d", c.pid) : 0;
+}
+
+static int cmd_delete(int argc, char *argv[])
+{
+	struct container c;
+	enum status s;
+	bool force;
+
+	if (parse_flag(argc, argv, "force", &force) == -1 || optind != argc - 1)
+		return usage();
+	if (state_load(&c, argv[optind]) == -1)
+		return -1;
 	s = state_status(&c);
-	if (s != STOPPED && !force) {
-		fail_msg("container %s is %s: stop it first, or delete --force", c.id,
-			 status_name(s));
-		return failed();
-	}
+	if (s != STOPPED && !force)
+		return fail_msg("container %s is %s: stop it first, or delete --force", c.id,
+				status_name(s));
 	if (s != STOPPED) {
 		/* Its processes first, then it: a cgroup with tasks stays. */
 		if (json_array_size(cfg_get(c.state, "cgroups")) > 0)
 			cgroup_kill(cfg_get(c.state, "cgroups"), SIGKILL);
-		if (kill(c.pid, SIGKILL) == -1 && errno != ESRCH) {
-			fail("kill %d", c.pid);
-			return failed();
-		}
+		if (kill(c.pid, SIGKILL) == -1 && errno != ESRCH)
+			return fail("kill %d", c.pid);
 		for (int tries = 0; state_status(&c) != STOPPED; tries++) {
-			if (tries == 500) {
-				fail_msg("container %s: its process %d did not die", c.id, c.pid);
-				return failed();
-			}
+			if (tries == 500)
+				return fail_msg("container %s: its process %d did not die",
+						c.id, c.pid);
 			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 		}
 	}
-	return remove_container(&c) == -1 ? failed() : 0;
+	return remove_container(&c);
 }
 
 int main(int argc, char *argv[])
@@ -474,8 +401,9 @@ int main(int argc, char *argv[])
 		{ 0 },
 	};
 	static const struct { const char *name; int (*run)(int, char **); } commands[] = {
-		{ "create", cmd_create }, { "start", cmd_start }, { "state", cmd_state },
-		{ "kill", cmd_kill }, { "delete", cmd_delete }, { "run", cmd_run },
+		{ "create", cmd_create }, { "run", cmd_create },
+		{ "start", cmd_start_or_state }, { "state", cmd_start_or_state },
+		{ "kill", cmd_kill }, { "delete", cmd_delete },
 	};
 	const char *root = NULL, *log = NULL, *format = "text";
 	int opt;
@@ -488,14 +416,14 @@ int main(int argc, char *argv[])
 		case 'f': format = optarg; break;
 		case 'd': debugging = true; break;
 		case 's':
-			fail_msg("--systemd-cgroup is not supported: this runtime makes "
-				 "its cgroups itself (podman --cgroup-manager=cgroupfs)");
-			return failed();
+			return exit_status(fail_msg("--systemd-cgroup is not supported: this "
+						    "runtime makes its cgroups itself "
+						    "(podman --cgroup-manager=cgroupfs)"));
 		case 'm':
 			if (strcmp(optarg, "cgroupfs") == 0)
 				break;	/* what this runtime does anyway */
-			fail_msg("--cgroup-manager %s is not supported: only cgroupfs", optarg);
-			return failed();
+			return exit_status(fail_msg("--cgroup-manager %s is not supported: "
+						    "only cgroupfs", optarg));
 		case 'v':
 			printf("%s version 0.1\nspec: %s\n", program_invocation_short_name,
 			       OCI_VERSION);
@@ -506,16 +434,16 @@ int main(int argc, char *argv[])
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
 		return usage();
 	if (log != NULL && errors_log_to(log, strcmp(format, "json") == 0) == -1)
-		return failed();
+		return exit_status(-1);
 	if (optind == argc)
 		return usage();
 	state_root(root);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			/* The command's own options and arguments, as argv;
 			 * usage() says what getopt would. */
 			opterr = 0;
-			return commands[i].run(argc - optind, argv + optind);
+			return exit_status(commands[i].run(argc - optind, argv + optind));
 		}
 	fprintf(stderr, "%s: unknown command %s\n", program_invocation_short_name,
 		argv[optind]);

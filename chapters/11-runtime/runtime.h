@@ -5,18 +5,29 @@
  * start, state, kill, delete, run), linux.c the container's set-up
  * (namespaces, mounts, devices, the new root, the terminal), state.c the
  * state on disk, errors.c the messages; config.c reads config.json,
- * cgroup.c the resource limits and privileges.c the powers the process
- * keeps.  Every function that can fail returns -1 (or NULL) after fail()
- * has said why, and the caller passes it up: only the top reports it.
+ * cgroup.c the resource limits and privileges.c the user and the powers
+ * the process keeps.  Every function that can fail returns -1 (or NULL) after fail()
+ * has said why, and the caller passes it up: only the top reports it.  The
+ * C library's headers that most of them use are included here, once.
  */
 #ifndef RUNTIME_H
 #define RUNTIME_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #define OCI_VERSION "1.0.2"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* errors.c ---------------------------------------------------------------- */
 
@@ -85,8 +96,8 @@ int state_make(struct container *c, const char *id);
  * would otherwise hold every later command at the door. */
 void state_drop_lock(void);
 
-/* Writes state.json for c (pid, start time, bundle, cgroups, annotations).
- * Returns 0 or -1. */
+/* Writes state.json for c (pid, its start time, bundle, cgroups,
+ * annotations), and keeps it in c->state.  Returns 0 or -1. */
 int state_save(struct container *c, const json_t *config, json_t *cgroups);
 
 /* Reads the state of id, locked against other commands until exit; returns
@@ -105,15 +116,11 @@ void state_print(const struct container *c);
 /* Removes the state folder of c; returns 0 or -1. */
 int state_remove(struct container *c);
 
-/* Returns /proc/PID/stat's start time of pid, or 0 if it has none. */
-unsigned long long process_start_time(pid_t pid);
-
 /* linux.c ----------------------------------------------------------------- */
 
 /* What create hands to the container's process. */
 struct setup {
 	json_t *config;
-	const char *bundle;
 	const char *rootfs;	/* root.path, from the bundle */
 	const char *fifo;	/* the exec fifo that start opens */
 	int console_fd;		/* connected to --console-socket, or -1 */
@@ -130,19 +137,23 @@ int container_spawn(struct setup *s, pid_t *pid);
  * the fifo for good, no longer dying with us; returns 0 or -1. */
 int container_release(int sync_fd);
 
-/* Lets the container's process begin its set-up, once its cgroup is
- * made; returns 0 or -1. */
-int container_go(int sync_fd);
+/* Once its cgroup is made, lets the container's process do its set-up,
+ * and waits for it to say it is ready (0), or why not (-1 with its error
+ * kept; *code its exit code, 1, 126 or 127). */
+int container_set_up(int sync_fd, pid_t pid, int *code);
 
-/* Waits for the container's process to say it is ready (0), or why not
- * (-1 with its error kept; *code its exit code, 1, 126 or 127). */
-int container_wait_ready(int sync_fd, pid_t pid, int *code);
+/* Writes text to the file at path; returns 0, or -1 with errno set, for
+ * the caller to say which file it was. */
+int write_file(const char *path, const char *text);
+
+/* Reads the first line of the file at path, its newline kept if it fits;
+ * returns 0, or -1 if there is none. */
+int read_line(const char *path, char *line, size_t size);
 
 /* Opens path inside the root rootfd, as the container will see it, making
  * what is missing (folders; the last part an empty file if file); returns
- * an O_PATH descriptor or -1.  fd_path() is the name mount(2) reaches it by. */
-int open_inside(int rootfd, const char *path, bool file);
-const char *fd_path(int fd);
+ * the name mount(2) reaches it by, good until the next call, or NULL. */
+const char *inside(int rootfd, const char *path, bool file);
 
 /* cgroup.c ---------------------------------------------------------------- */
 
@@ -169,13 +180,10 @@ int cgroup_mount(int rootfd, const char *dest, unsigned long flags);
  * runs; returns 0 or -1. */
 int privileges_check(const json_t *config);
 
-/* In the container's process, before it changes its user: drops from the
- * bounding set what process.capabilities.bounding lacks. */
-int privileges_bound(const json_t *process);
-
-/* After the change of user: sets the effective, permitted, inheritable
- * and ambient sets.  Returns 0 or -1. */
-int privileges_set(const json_t *process);
+/* In the container's process: drops from the bounding set what
+ * process.capabilities.bounding lacks, becomes process.user, and sets the
+ * effective, permitted, inheritable and ambient sets.  Returns 0 or -1. */
+int privileges_drop(const json_t *process);
 
 /* Loads linux.seccomp's filter (libseccomp); returns 0 or -1. */
 int seccomp_apply(const json_t *seccomp);

@@ -10,15 +10,7 @@
  * (chapter 5's /proc) each time, so that it cannot go stale.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "runtime.h"
 
@@ -82,6 +74,25 @@ int state_make(struct container *c, const char *id)
 	return lock(c);
 }
 
+/* Returns /proc/PID/stat's start time of pid, or 0 if it has none. */
+static unsigned long long process_start_time(pid_t pid)
+{
+	char path[64], line[1024], *end;
+	unsigned long long start = 0;
+	char state;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	/* The command name may hold spaces and ")": the fields start after
+	 * the last ")".  State is field 3, the start time field 22. */
+	if (read_line(path, line, sizeof(line)) == 0 &&
+	    (end = strrchr(line, ')')) != NULL &&
+	    sscanf(end + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %*s %*s %*s %llu", &state, &start) == 2 &&
+	    (state == 'Z' || state == 'X'))
+		start = 0;	/* it has ended: only its parent's wait is left */
+	return start;
+}
+
 int state_save(struct container *c, const json_t *config, json_t *cgroups)
 {
 	char path[4200], tmp[4200], when[64];
@@ -89,6 +100,7 @@ int state_save(struct container *c, const json_t *config, json_t *cgroups)
 	json_t *state;
 	int rc;
 
+	c->start_time = process_start_time(c->pid);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	state = json_pack("{s:s, s:s, s:i, s:I, s:s, s:s, s:O, s:O}",
 			  "ociVersion", OCI_VERSION, "id", c->id, "pid", (int)c->pid,
@@ -102,7 +114,7 @@ int state_save(struct container *c, const json_t *config, json_t *cgroups)
 	snprintf(path, sizeof(path), "%s/state.json", c->dir);
 	snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", c->dir);
 	rc = json_dump_file(state, tmp, JSON_COMPACT);
-	json_decref(state);
+	c->state = state;	/* as state_load() would read it */
 	if (rc == -1 || rename(tmp, path) == -1)
 		return fail("write `%s`", path);
 	return 0;
@@ -130,29 +142,6 @@ int state_load(struct container *c, const char *id)
 	snprintf(c->bundle, sizeof(c->bundle), "%s",
 		 cfg_str(c->state, "bundle") ? cfg_str(c->state, "bundle") : "");
 	return 0;
-}
-
-unsigned long long process_start_time(pid_t pid)
-{
-	char path[64], line[1024], *end;
-	unsigned long long start = 0;
-	char state;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	/* The command name may hold spaces and ")": the fields start after
-	 * the last ")".  State is field 3, the start time field 22. */
-	if (fgets(line, sizeof(line), f) != NULL &&
-	    (end = strrchr(line, ')')) != NULL &&
-	    sscanf(end + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-		   "%*s %*s %*s %*s %*s %*s %llu", &state, &start) == 2 &&
-	    (state == 'Z' || state == 'X'))
-		start = 0;	/* it has ended: only its parent's wait is left */
-	fclose(f);
-	return start;
 }
 
 enum status state_status(const struct container *c)
@@ -198,7 +187,7 @@ int state_remove(struct container *c)
 					     "exec.fifo" };
 	char path[4200];
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(path, sizeof(path), "%s/%s", c->dir, files[i]);
 		if (unlink(path) == -1 && errno != ENOENT)
 			return fail("remove `%s`", path);

@@ -134,11 +134,11 @@ test-programs: $(RUNTIME_MUTANTS:%=$(T)/mutant-runtime-%)
 PART_no-wait := linux
 SED_no-wait := s/if (fifo != -1 \&\& (read(fifo/if (fifo != -1 \&\& 0 \&\& (read(fifo/
 PART_no-undo := runtime
-SED_no-undo := /^\t\tstate_remove(c);$$/d
+SED_no-undo := /^\tstate_remove(c);$$/d
 PART_pid-reuse := state
 SED_pid-reuse := s/ || process_start_time(c->pid) != c->start_time)/)/
 PART_delete-running := runtime
-SED_delete-running := s/if (s != STOPPED \&\& !force) {/if (s != STOPPED \&\& !force \&\& 0) {/
+SED_delete-running := s/if (s != STOPPED \&\& !force)$$/if (s != STOPPED \&\& !force \&\& 0)/
 RUNTIME_OBJS := $(RUNTIME_PARTS:%=$(B)/obj/runtime/%.o)
 $(foreach m,$(RUNTIME_MUTANTS),$(eval $(T)/mutant-runtime-$(m).c: chapters/11-runtime/$(PART_$(m)).c))
 $(T)/mutant-runtime-%.c:
