@@ -12,13 +12,14 @@
 #
 # With --without-podman it leaves out what podman makes once, on its first
 # container, and keeps for all the others: its parent cgroups (libpod_parent
-# and libpod_parent/conmon, with the cgroupfs manager) and its bridge.  The
+# and libpod_parent/conmon, with the cgroupfs manager), its bridge, and the
+# mount of /run/netns, where it keeps the network namespaces it makes.  The
 # lab and make test-podman start podman; what they promise is that nothing
 # of the workbook's, and no container of theirs, is left.
 set -euo pipefail
 
 if [ "${1:-}" = --without-podman ]; then
-	"$0" | grep -Ev '^(cgroup /sys/fs/cgroup/[^/]+/libpod_parent(/conmon)?|link (cni-)?podman[0-9]+ .*)$'
+	"$0" | grep -Ev '^(cgroup /sys/fs/cgroup/[^/]+/libpod_parent(/conmon)?|link (cni-)?podman[0-9]+ .*|mount /run/netns .*)$'
 	exit
 fi
 [ $# -eq 0 ] || { echo "usage: tools/host-state.sh [--without-podman]" >&2; exit 2; }
