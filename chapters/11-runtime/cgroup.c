@@ -182,7 +182,8 @@ static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
 		       put_int(dir, "memory.memsw.limit_in_bytes", mem, "swap", 0, false) ? -1 : 0;
 	if (strcmp(ctrl, "pids") == 0)
 		return put_int(dir, "pids.max", cfg_get(res, "pids"), "limit", 0, true);
-	if (strstr(ctrl, "cpu") == ctrl && strcmp(ctrl, "cpuset") != 0)
+	/* "cpu", or "cpu,cpuacct" mounted together; not cpuacct alone. */
+	if (strcmp(ctrl, "cpu") == 0 || strcmp(ctrl, "cpu,cpuacct") == 0)
 		return put_int(dir, "cpu.shares", cpu, "shares", 0, false) ||
 		       put_int(dir, "cpu.cfs_period_us", cpu, "period", 0, false) ||
 		       put_int(dir, "cpu.cfs_quota_us", cpu, "quota", 0, false) ? -1 : 0;
