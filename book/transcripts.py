@@ -14,7 +14,8 @@ A transcript is a fenced block of class `transcript` in a page of the book:
 
 Each block runs, command by command, in one fresh sandbox that stands in for
 a lab machine (book/sandbox.sh: bubblewrap, never the real machine), from a
-folder that holds the worked programs under build/bin.  `check` compares
+folder that holds the worked programs under build/bin; blocks run side by
+side, as many as there are CPUs, podman's one at a time.  `check` compares
 what the commands print now with what the page shows, after normalising what
 legitimately differs from run to run (see normalise()), and prints a diff
 for each block that no longer matches; `update` writes the fresh output back
@@ -36,6 +37,7 @@ With no FILE, every page: book/*.md and chapters/*/README.md.
 Prints "transcripts: N passed, M failed, K skipped" last; exit 0 only if M is 0, 2 on a
 usage error or when the sandbox cannot start.
 """
+import concurrent.futures
 import difflib
 import glob
 import os
@@ -225,8 +227,16 @@ def main(argv):
             sys.exit("transcripts: no such page: %s" % path)
     passed = failed = skipped = 0
     here = machine_layout()
-    for path in files:
-        blocks = [b for b in blocks_of(path) if b.podman == podman]
+    pages = [(path, [b for b in blocks_of(path) if b.podman == podman]) for path in files]
+    # Each block has a sandbox of its own, so they run side by side, as
+    # many as there are CPUs; podman's run one at a time, on the machine.
+    # The results are reported in the pages' order all the same.
+    todo = [b for _, blocks in pages for b in blocks
+            if b.layout is None or b.layout == here]
+    with concurrent.futures.ThreadPoolExecutor(
+            max_workers=1 if podman else os.cpu_count() or 1) as pool:
+        ran = dict(zip(map(id, todo), pool.map(run, todo)))
+    for path, blocks in pages:
         if not blocks:
             continue
         with open(path, encoding="utf-8") as f:
@@ -238,7 +248,7 @@ def main(argv):
                 print("skipped %s: made on cgroup %s, and the sandbox's here is %s" % (
                     block.where(), block.layout, here))
                 continue
-            got = run(block)
+            got = ran[id(block)]
             if mode == "update":
                 # Always the fresh output: what the page shows was really printed.
                 if got != block.lines:
