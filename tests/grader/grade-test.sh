@@ -91,7 +91,84 @@ done <"$tmp/list"
 dups=$(cut -f2 "$tmp/list" | sort | uniq -d)
 expect "exercise names are unique ($dups)" same "$dups" ""
 
-echo "== The solutions, the stubs, a compile error: graded side by side"
+# The mutants of the solutions (7), made first, so that they are graded
+# side by side with the solutions and the stubs, and judged after them.
+# One a line: NAME|FILE (under solutions/)|the TEST that must catch it|a sed
+# script that breaks one thing the exercise asks for.
+mutants=$(cat <<'MUTANTS'
+reaper-exit-2|05-pid/reaper.c|contract.missing_command_explained|s/_exit(err == ENOENT ? 127 : 126);/_exit(2);/
+uid_map-no-deny|06-user/uid_map.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1)/0)/
+rootless-no-deny|06-user/rootless.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1 ||//
+veth-early|01-net/veth.c|child_waits_for_the_cable|s/failed = netns == -1 || cable(pid, &made) == -1;/failed = write(ready[1], "", 1) != 1 || netns == -1 || cable(pid, \&made) == -1;/
+veth-no-wait|01-net/veth.c|parent_waits_for_every_ip|/^static int ip(/,/^}/s/if (waitpid(pid, &status, 0) == -1) {/if ((status = 0)) {/
+veth-left-behind|01-net/veth.c|parent_end_removed_after|s/made && uncable() == -1/made \&\& 0 \&\& uncable() == -1/
+hostname-late-check|03-uts/hostname.c|name_of_65_bytes_refused|/Parse first, act after/,/^\t}$/d; /The child is in its new UTS namespace/i\	if (hostname != NULL \&\& strlen(hostname) > HOST_NAME_MAX)\n\t\treturn 2;
+domainname-wrong-name|03-uts/domainname.c|failed_call_named|s/"%s: setdomainname %s/"%s: sethostname %s/
+lo_up-unchecked|01-net/lo_up.c|socket_failure_stops_the_program|s/if (sock == -1) {/if (0) {/
+init-inherited-handler|05-pid/init.c|sigterm_at_the_start_stops_the_command|/signal(SIG\(TERM\|INT\), SIG_DFL);/d
+volume-one-mount|02-mount/volume.c|submount_read_only_inside|s/target, AT_RECURSIVE, &attr/target, 0, \&attr/
+mailbox-cut|04-ipc/mailbox.c|long_message_arrives_whole|s/memcpy(msg.text, text, strlen(text));/snprintf(msg.text, 256, "%s", text);/; s/strlen(text), IPC_NOWAIT/strlen(msg.text), IPC_NOWAIT/
+private_tmp-shared|02-mount/private_tmp.c|new_tmp_stays_inside|/MS_REC | MS_PRIVATE, NULL/,/^\t}$/d
+read_only-whole-fs|07-rootfs/read_only.c|root_is_read_only|s/MS_REMOUNT | MS_BIND | MS_RDONLY | keep/MS_REMOUNT | MS_RDONLY | keep/
+layers-one-upper|07-rootfs/layers.c|two_runs_at_once|s|"/tmp/layers-XXXXXX"|"/tmp/layers-all"|; s|(layer = mkdtemp(scratch)) == NULL|make_dir(layer = scratch) != 0|; /^\tif (layer == scratch \&\&$/,+2d
+no_way_out-attached|07-rootfs/no_way_out.c|old_root_is_gone|/umount2(put_old, MNT_DETACH)/,+3d
+no_way_out-left-folder|07-rootfs/no_way_out.c|old_root_is_gone|/rmdir(put_old)/,+1d
+brief-no-ipv6|09-network/brief.c|ipv6_addresses_as_ip_shows|s/if (addr == NULL ||/if (addr == NULL || ifa->ifa_family == AF_INET6 ||/
+brief-unchecked|09-network/brief.c|refused_socket_stops_the_program|s/if (list() != 0)/if (list() != 0 \&\& 0)/
+rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/; /mnl_socket_close(nl);/{n;s/if (failed)/if (failed \&\& 0)/}
+rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
+bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
+bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
+oom-swap|08-cgroup/oom.c|swap_limited_too|s/if (put(h->dir, h == v2 ? "memory.swap.max" :/if (0 \&\& put(h->dir, h == v2 ? "memory.swap.max" :/
+oom-any-kill|08-cgroup/oom.c|oom_reported_from_the_counters|s/(n = counter(h->dir, h == v2 ? "memory.events" : "memory.oom_control",/(n = 1 + 0 * counter(h->dir, h == v2 ? "memory.events" : "memory.oom_control",/
+fork_bomb-one-more|08-cgroup/fork_bomb.c|bomb_stops_at_the_limit|s/snprintf(text, sizeof(text), "%lld", limit\[PIDS\]);/snprintf(text, sizeof(text), "%lld", limit[PIDS] + 1);/
+fork_bomb-unreported|08-cgroup/fork_bomb.c|limit_hit_reported|s/(n = counter(h->dir, "pids.events", "max")) > 0)/(n = counter(h->dir, "pids.events", "max")) > 0 \&\& 0)/
+fork_bomb-left|08-cgroup/fork_bomb.c|cgroup_gone_after|s/if (rmdir(h->dir) == -1) {/if (0) {/
+half_cpu-tenfold|08-cgroup/half_cpu.c|half_a_cpu|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = limit[CPU] * CPU_PERIOD / 10;|
+half_cpu-always-half|08-cgroup/half_cpu.c|ninety_percent_written|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = 50 * CPU_PERIOD / 100;|
+cleanup-no-kill|08-cgroup/cleanup.c|daemon_killed_and_cgroup_removed|s/if (h->v2 && put(h->dir, "cgroup.kill", "1") == 0) {/if (0) {/; s/kill((pid_t)atoi(pid), SIGKILL);/(void)pid;/
+cleanup-no-sigterm|08-cgroup/cleanup.c|removed_after_sigterm|s/sigaction(SIGTERM, &act, NULL);/signal(SIGTERM, SIG_DFL);/
+cleanup-no-sigint|08-cgroup/cleanup.c|removed_after_sigint|s/sigaction(SIGINT, &act, NULL);/signal(SIGINT, SIG_DFL);/
+no_admin-bounding-kept|10-privileges/no_admin.c|only_sys_admin_is_gone|/cap_drop_bound(admin) == -1/,+1d
+no_admin-wrong-cap|10-privileges/no_admin.c|mount_refused_inside|s/cap_from_name("cap_sys_admin", &admin)/cap_from_name("cap_sys_time", \&admin)/
+deny-first-only|10-privileges/deny.c|named_calls_fail_with_eperm|s/name = strtok_r(NULL, ",", &save)) {/name = NULL) {/
+deny-unknown-ignored|10-privileges/deny.c|unknown_call_refused|/^static int deny_calls/,/^}/s/if (nr == __NR_SCMP_ERROR) {/if (nr == __NR_SCMP_ERROR) { continue;/
+deny-replaces-filter|10-privileges/deny.c|chapter_filter_kept|s/!failed && i < LENGTH(refused)/!failed \&\& ndenied == 0 \&\& i < LENGTH(refused)/
+as_user-keeps-defaults|10-privileges/as_user.c|every_capability_gone|s/!as_user && i < LENGTH(default_caps)/i < LENGTH(default_caps)/
+as_user-no-nnp|10-privileges/as_user.c|setuid_binary_grants_nothing|/prctl(PR_SET_NO_NEW_PRIVS, 1/,+1d
+as_user-gid-ignored|10-privileges/as_user.c|ids_are_the_user|s/as_user ? user_gid : 0/0/
+as_user-lax|10-privileges/as_user.c|bad_user_refused|s/if (!good || \*end != '\\0' || errno/if (!good || errno/
+lifecycle-no-start-time|11-runtime/lifecycle.c|state_tells_created_running_stopped|s/ || start_time(s->pid) != s->start)/)/
+split-no-wait|11-runtime/split.c|create_leaves_the_process_waiting|s/if (fifo != -1 && (read(fifo/if (fifo != -1 \&\& 0 \&\& (read(fifo/
+mounts-no-remount|11-runtime/mounts.c|bind_read_only|s/if ((f & MS_BIND) && (f & MS_RDONLY) &&/if (0 \&\&/
+console-no-ctty|11-runtime/console.c|slave_is_the_controlling_terminal|s/setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1/setsid() == -1/
+MUTANTS
+)
+# Mutants of different files share a grading, in rounds: round N holds
+# the Nth mutant of each file, so a grading costs its fixed share once.
+declare -A seen_files=() round_of=() only_of=()
+mutant_notes=
+rounds=0
+while IFS='|' read -r mutant file test script; do
+	if [ "$full" != 0 ] && [ "${file%%/*}" = 08-cgroup ]; then
+		mutant_notes+="-- mutant $mutant: skipped, as chapter 8 is not graded here"$'\n'
+		continue
+	fi
+	k=${seen_files[$file]:-0}
+	seen_files[$file]=$((k + 1))
+	round_of[$mutant]=$k
+	# Each mutant is graded on the one test that must catch it.
+	only_of[$k]+=" $(basename "$file" .c)/$test"
+	[ "$k" -lt "$rounds" ] || rounds=$((k + 1))
+	mkdir -p "$tmp/mutants/round-$k/${file%/*}"
+	sed "$script" "$root/solutions/$file" >"$tmp/mutants/round-$k/$file"
+	if cmp -s "$root/solutions/$file" "$tmp/mutants/round-$k/$file"; then
+		mutant_notes+="FAIL: mutant $mutant: its sed no longer changes solutions/$file"$'\n'
+		failed=$((failed + 1))
+		round_of[$mutant]=none
+	fi
+done <<<"$mutants"
+echo "== The solutions, the stubs, a compile error, the mutants: graded side by side"
 cp -a "$root/solutions" "$tmp/solutions"
 cp -a "$root/solutions" "$tmp/broken"
 echo "this is not C" >>"$tmp/broken/03-uts/hostname.c"
@@ -115,6 +192,9 @@ grade solutions "$tmp/solutions" & in_turn
 grade stubs "$root/chapters" & in_turn
 grade broken "$tmp/broken" uts & in_turn
 grade peek "$tmp/peek" net & in_turn
+for ((k = 0; k < rounds; k++)); do
+	GRADE_ONLY=${only_of[$k]} grade "mutants-$k" "$tmp/mutants/round-$k" & in_turn
+done
 wait
 
 for name in solutions stubs broken peek; do	# what a grader said that exited 2
@@ -215,92 +295,30 @@ expect "the contract graded for all $graded_nex solutions graded ($each tests ea
 	same "$contract $broken" "$((graded_nex * each)) 0"
 
 echo "== Mutants of the solutions: each loses its exercise's points"
-# One a line: NAME|FILE (under solutions/)|the TEST that must catch it|a sed
-# script that breaks one thing the exercise asks for.
-mutants=$(cat <<'MUTANTS'
-reaper-exit-2|05-pid/reaper.c|contract.missing_command_explained|s/_exit(err == ENOENT ? 127 : 126);/_exit(2);/
-uid_map-no-deny|06-user/uid_map.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1)/0)/
-rootless-no-deny|06-user/rootless.c|setgroups_denied_before_gid_map|s/write_proc(pid, "setgroups", "deny") == -1 ||//
-veth-early|01-net/veth.c|child_waits_for_the_cable|s/failed = netns == -1 || cable(pid, &made) == -1;/failed = write(ready[1], "", 1) != 1 || netns == -1 || cable(pid, \&made) == -1;/
-veth-no-wait|01-net/veth.c|parent_waits_for_every_ip|/^static int ip(/,/^}/s/if (waitpid(pid, &status, 0) == -1) {/if ((status = 0)) {/
-veth-left-behind|01-net/veth.c|parent_end_removed_after|s/made && uncable() == -1/made \&\& 0 \&\& uncable() == -1/
-hostname-late-check|03-uts/hostname.c|name_of_65_bytes_refused|/Parse first, act after/,/^\t}$/d; /The child is in its new UTS namespace/i\	if (hostname != NULL \&\& strlen(hostname) > HOST_NAME_MAX)\n\t\treturn 2;
-domainname-wrong-name|03-uts/domainname.c|failed_call_named|s/"%s: setdomainname %s/"%s: sethostname %s/
-lo_up-unchecked|01-net/lo_up.c|socket_failure_stops_the_program|s/if (sock == -1) {/if (0) {/
-init-inherited-handler|05-pid/init.c|sigterm_at_the_start_stops_the_command|/signal(SIG\(TERM\|INT\), SIG_DFL);/d
-volume-one-mount|02-mount/volume.c|submount_read_only_inside|s/target, AT_RECURSIVE, &attr/target, 0, \&attr/
-mailbox-cut|04-ipc/mailbox.c|long_message_arrives_whole|s/memcpy(msg.text, text, strlen(text));/snprintf(msg.text, 256, "%s", text);/; s/strlen(text), IPC_NOWAIT/strlen(msg.text), IPC_NOWAIT/
-private_tmp-shared|02-mount/private_tmp.c|new_tmp_stays_inside|/MS_REC | MS_PRIVATE, NULL/,/^\t}$/d
-read_only-whole-fs|07-rootfs/read_only.c|root_is_read_only|s/MS_REMOUNT | MS_BIND | MS_RDONLY | keep/MS_REMOUNT | MS_RDONLY | keep/
-layers-one-upper|07-rootfs/layers.c|two_runs_at_once|s|"/tmp/layers-XXXXXX"|"/tmp/layers-all"|; s|(layer = mkdtemp(scratch)) == NULL|make_dir(layer = scratch) != 0|; /^\tif (layer == scratch \&\&$/,+2d
-no_way_out-attached|07-rootfs/no_way_out.c|old_root_is_gone|/umount2(put_old, MNT_DETACH)/,+3d
-no_way_out-left-folder|07-rootfs/no_way_out.c|old_root_is_gone|/rmdir(put_old)/,+1d
-brief-no-ipv6|09-network/brief.c|ipv6_addresses_as_ip_shows|s/if (addr == NULL ||/if (addr == NULL || ifa->ifa_family == AF_INET6 ||/
-brief-unchecked|09-network/brief.c|refused_socket_stops_the_program|s/if (list() != 0)/if (list() != 0 \&\& 0)/
-rewire-unwired|09-network/rewire.c|command_not_run_without_a_cable|s/if (read(ready\[0\], &c, 1) != 1) {/if (read(ready[0], \&c, 1) == -1) {/; /mnl_socket_close(nl);/{n;s/if (failed)/if (failed \&\& 0)/}
-rewire-left-behind|09-network/rewire.c|parent_end_removed_after|s/if (made && delete_pair(nl) != 0)/if (made \&\& 0 \&\& delete_pair(nl) != 0)/
-bridge-unplugged|09-network/bridge.c|containers_talk|s/failed = plug(nl, c->host_end);/failed = 0 \&\& plug(nl, c->host_end);/
-bridge-left-behind|09-network/bridge.c|everything_removed_after|s/if (made_bridge && delete_link(nl, bridge) != 0)/if (0)/
-oom-swap|08-cgroup/oom.c|swap_limited_too|s/if (put(h->dir, h == v2 ? "memory.swap.max" :/if (0 \&\& put(h->dir, h == v2 ? "memory.swap.max" :/
-oom-any-kill|08-cgroup/oom.c|oom_reported_from_the_counters|s/(n = counter(h->dir, h == v2 ? "memory.events" : "memory.oom_control",/(n = 1 + 0 * counter(h->dir, h == v2 ? "memory.events" : "memory.oom_control",/
-fork_bomb-one-more|08-cgroup/fork_bomb.c|bomb_stops_at_the_limit|s/snprintf(text, sizeof(text), "%lld", limit\[PIDS\]);/snprintf(text, sizeof(text), "%lld", limit[PIDS] + 1);/
-fork_bomb-unreported|08-cgroup/fork_bomb.c|limit_hit_reported|s/(n = counter(h->dir, "pids.events", "max")) > 0)/(n = counter(h->dir, "pids.events", "max")) > 0 \&\& 0)/
-fork_bomb-left|08-cgroup/fork_bomb.c|cgroup_gone_after|s/if (rmdir(h->dir) == -1) {/if (0) {/
-half_cpu-tenfold|08-cgroup/half_cpu.c|half_a_cpu|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = limit[CPU] * CPU_PERIOD / 10;|
-half_cpu-always-half|08-cgroup/half_cpu.c|ninety_percent_written|s|long long quota = limit\[CPU\] \* CPU_PERIOD / 100;|long long quota = 50 * CPU_PERIOD / 100;|
-cleanup-no-kill|08-cgroup/cleanup.c|daemon_killed_and_cgroup_removed|s/if (h->v2 && put(h->dir, "cgroup.kill", "1") == 0) {/if (0) {/; s/kill((pid_t)atoi(pid), SIGKILL);/(void)pid;/
-cleanup-no-sigterm|08-cgroup/cleanup.c|removed_after_sigterm|s/sigaction(SIGTERM, &act, NULL);/signal(SIGTERM, SIG_DFL);/
-cleanup-no-sigint|08-cgroup/cleanup.c|removed_after_sigint|s/sigaction(SIGINT, &act, NULL);/signal(SIGINT, SIG_DFL);/
-no_admin-bounding-kept|10-privileges/no_admin.c|only_sys_admin_is_gone|/cap_drop_bound(admin) == -1/,+1d
-no_admin-wrong-cap|10-privileges/no_admin.c|mount_refused_inside|s/cap_from_name("cap_sys_admin", &admin)/cap_from_name("cap_sys_time", \&admin)/
-deny-first-only|10-privileges/deny.c|named_calls_fail_with_eperm|s/name = strtok_r(NULL, ",", &save)) {/name = NULL) {/
-deny-unknown-ignored|10-privileges/deny.c|unknown_call_refused|/^static int deny_calls/,/^}/s/if (nr == __NR_SCMP_ERROR) {/if (nr == __NR_SCMP_ERROR) { continue;/
-deny-replaces-filter|10-privileges/deny.c|chapter_filter_kept|s/!failed && i < LENGTH(refused)/!failed \&\& ndenied == 0 \&\& i < LENGTH(refused)/
-as_user-keeps-defaults|10-privileges/as_user.c|every_capability_gone|s/!as_user && i < LENGTH(default_caps)/i < LENGTH(default_caps)/
-as_user-no-nnp|10-privileges/as_user.c|setuid_binary_grants_nothing|/prctl(PR_SET_NO_NEW_PRIVS, 1/,+1d
-as_user-gid-ignored|10-privileges/as_user.c|ids_are_the_user|s/as_user ? user_gid : 0/0/
-as_user-lax|10-privileges/as_user.c|bad_user_refused|s/if (!good || \*end != '\\0' || errno/if (!good || errno/
-lifecycle-no-start-time|11-runtime/lifecycle.c|state_tells_created_running_stopped|s/ || start_time(s->pid) != s->start)/)/
-split-no-wait|11-runtime/split.c|create_leaves_the_process_waiting|s/if (fifo != -1 && (read(fifo/if (fifo != -1 \&\& 0 \&\& (read(fifo/
-mounts-no-remount|11-runtime/mounts.c|bind_read_only|s/if ((f & MS_BIND) && (f & MS_RDONLY) &&/if (0 \&\&/
-console-no-ctty|11-runtime/console.c|slave_is_the_controlling_terminal|s/setsid() == -1 || ioctl(slave, TIOCSCTTY, 0) == -1/setsid() == -1/
-MUTANTS
-)
-# Mutants of different files share a grading, in rounds: round N holds
-# the Nth mutant of each file, so a grading costs its fixed share once.
-declare -A seen_files=() round_of=() only_of=()
-rounds=0
-while IFS='|' read -r mutant file test script; do
-	if [ "$full" != 0 ] && [ "${file%%/*}" = 08-cgroup ]; then
-		echo "-- mutant $mutant: skipped, as chapter 8 is not graded here"
-		continue
-	fi
-	k=${seen_files[$file]:-0}
-	seen_files[$file]=$((k + 1))
-	round_of[$mutant]=$k
-	# Each mutant is graded on the one test that must catch it.
-	only_of[$k]+=" $(basename "$file" .c)/$test"
-	[ "$k" -lt "$rounds" ] || rounds=$((k + 1))
-	mkdir -p "$tmp/mutants/round-$k/${file%/*}"
-	sed "$script" "$root/solutions/$file" >"$tmp/mutants/round-$k/$file"
-	if cmp -s "$root/solutions/$file" "$tmp/mutants/round-$k/$file"; then
-		echo "FAIL: mutant $mutant: its sed no longer changes solutions/$file"
-		failed=$((failed + 1))
-		round_of[$mutant]=none
-	fi
-done <<<"$mutants"
+printf '%s' "$mutant_notes"
+# Each round's reports, read once: the score of each exercise (score_of,
+# by round and name), and which tests failed (failed_in, by round, name
+# and test).
+declare -A score_of=() failed_in=()
+re=' *classname="[^".]*\.([^"]*)" *name="([^"]*)"(.*)'
 for ((k = 0; k < rounds; k++)); do
-	GRADE_ONLY=${only_of[$k]} grade "mutants-$k" "$tmp/mutants/round-$k" & in_turn
+	while IFS=$'\t' read -r name score; do
+		score_of[$k/$name]=$score
+	done < <(jq -r '.tests[] | "\(.name | sub(".*[(]"; "") | rtrimstr(")"))\t\(.score)"' \
+		"$out/mutants-$k/results.json" 2>/dev/null)
+	raw=$(xmllint --xpath '//testcase[failure]/@classname | //testcase[failure]/@name' \
+		"$out/mutants-$k/junit.xml" 2>/dev/null | tr '\n' ' ') || raw=
+	while [[ $raw =~ $re ]]; do
+		failed_in[$k/${BASH_REMATCH[1]}/${BASH_REMATCH[2]}]=1
+		raw=${BASH_REMATCH[3]}
+	done
 done
-wait
 while IFS='|' read -r mutant file test script; do
 	k=${round_of[$mutant]:-none}
 	[ "$k" != none ] || continue
-	name=$(basename "$file" .c)
-	json="$out/mutants-$k/results.json"
-	lost=$(jq -r --arg n "($name)" '.tests[] | select(.name | endswith($n)) | .score' "$json" 2>/dev/null || echo none)
-	caught=$(xmllint --xpath "count(//testcase[substring-after(@classname, '.') = '$name'][@name = '$test'][failure])" \
-		"$out/mutants-$k/junit.xml" 2>/dev/null || echo 0)
+	name=${file##*/} name=${name%.c}
+	lost=${score_of[$k/$name]:-none}
+	caught=${failed_in[$k/$name/$test]:-0}
 	expect "mutant $mutant: $name scores 0 (got $lost) and $test fails (caught: $caught)" \
 		test "$lost" = 0 -a "$caught" = 1
 	[ "$caught" = 1 ] || grep -A6 "($name)" "$tmp/mutants-$k.out" | sed "s/^/  $mutant: /" | head -20
