@@ -29,6 +29,12 @@ static void run_in(const char *const scene[], const char *const args[])
 	for (int i = 0, n = 2; scene != NULL && scene[i] != NULL && n < 7; i++)
 		with_image[n++] = scene[i];
 	sandbox_run(&r, program_under_test("skeleton"), with_image, args);
+	/* A limit reached says more than the status it left (0, when the
+	 * program was stopped at the time limit). */
+	const char *why = run_limit(&r);
+
+	if (why != NULL && !run_only_left_behind(&r))
+		cr_assert_fail("%s Its stderr:\n%s", why, r.err);
 	cr_assert(r.observed, "the sandbox did not finish its report; its "
 		  "stderr:\n%s", r.err);
 }
