@@ -134,11 +134,11 @@ fi
 mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt" | awk '{print $1}')
 [ -z "$quiet" ] || wanted=(bubblewrap)
 if command -v dpkg-query >/dev/null; then
-	missing=()
-	for pkg in "${wanted[@]}"; do
-		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-		[ "$status" = installed ] || missing+=("$pkg")
-	done
+	# One dpkg-query for all: it names a package it has never heard of
+	# only in its error line, hence the last word of each line that does
+	# not say "installed".
+	mapfile -t missing < <(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${wanted[@]}" 2>&1 |
+		awk '$1 != "installed" { print $NF }')
 	if [ ${#missing[@]} -eq 0 ]; then
 		ok "packages: all ${#wanted[@]} of tools/packages.txt are installed"
 	else
