@@ -172,7 +172,7 @@ grade() {
 			echo "$key" >"$dir/key"
 			return
 		fi
-		if ! work=$(python3 "$root/tools/unpack.py" find "$list" "$out/.work/$id" 2>&1); then
+		if ! work=$("$root/tools/unpack.py" find "$list" "$out/.work/$id" 2>&1); then
 			why="$(basename "$entry"): $work"
 			rm -f "$dir/results.json" "$dir/junit.xml" "$dir/classroom.b64"
 			echo "check-all: refused: $why" >"$dir/report.txt"
@@ -193,7 +193,7 @@ grade() {
 }
 
 # -- The class.
-mapfile -t entries < <(python3 "$root/tools/unpack.py" scan "$list" "$submissions")
+mapfile -t entries < <("$root/tools/unpack.py" scan "$list" "$submissions")
 todo=()
 skipped=()
 kept=0

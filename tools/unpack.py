@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """unpack.py: find, unpack and checksum students' submissions, for the grader.
 
     usage: tools/unpack.py scan LIST SUBMISSIONS
