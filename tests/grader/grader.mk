@@ -8,7 +8,7 @@
 EX_CHAPTERS := net mount uts ipc pid user rootfs cgroup network privileges runtime
 EX_SUITES   := $(EX_CHAPTERS:%=$(T)/ex-%)
 
-$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(SUITE_OBJS)
+$(T)/ex-%: $(T)/ex-%.o $(T)/exercise.o $(SUITE_OBJS) | $(GIT_STANDIN)
 	$(CC) -o $@ $^ $(SUITE_LIBS)
 
 .PHONY: check check-all watch grade-harness test-grader gradescope test-gradescope
