@@ -186,16 +186,20 @@ else
 	pass "the grading finished in $((ms / 1000)).$((ms % 1000 / 100)) s, within the bound of $bound s"
 fi
 
-# -- 1 and 2: each exercise's grade.
+# -- 1 and 2: each exercise's grade, from each round's results.json read
+# once: status_of and output_of, by round and exercise name.
+declare -A status_of=() output_of=()
+for round in a b; do
+	while IFS= read -r -d '' name && IFS= read -r -d '' grade && IFS= read -r -d '' output; do
+		status_of[$round/$name]=$grade output_of[$round/$name]=$output
+	done < <(jq -j '.tests[] | (.name | sub(".*[(]"; "") | rtrimstr(")")),
+		"\u0000", .status, "\u0000", .output, "\u0000"' \
+		"$hostile/grade-$round/results.json" 2>/dev/null || true)
+done
 while read -r round exercise file test words; do
 	name=${exercise#*/}
-	results="$hostile/grade-$round/results.json"
-	grade=$(jq -r --arg n "($name)" \
-		'.tests[] | select(.name | endswith($n)) | .status' \
-		"$results" 2>/dev/null || true)
-	output=$(jq -r --arg n "($name)" \
-		'.tests[] | select(.name | endswith($n)) | .output' \
-		"$results" 2>/dev/null || true)
+	grade=${status_of[$round/$name]:-}
+	output=${output_of[$round/$name]:-}
 	if [ "$file" = solution ]; then
 		if [ "$grade" = passed ]; then
 			pass "$round $exercise: the solution passes beside the fixtures"
