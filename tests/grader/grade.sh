@@ -355,27 +355,46 @@ if [ -n "$share" ]; then
 		[ ! -f "$build/image/busybox.tar" ] || cat "$build/image/busybox.tar"; } |
 		sha256sum | cut -c1-64)
 fi
-# share_key DIR NAME: the key of exercise NAME: the grader's, and the name
-# and contents of each file compile() would copy.
-share_key() {
-	(printf '%s %s\n' "$grader_key" "$2"
-	 cd "$work/$1" && find . -maxdepth 1 -type f -size -1024k \( -name '*.c' -o -name '*.h' \) \
-		-print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-64
-}
+# The key of each exercise (key_of, by name): the grader's, the name, and
+# the name and checksum of each file compile() would copy.  One sha256sum
+# for every file of WORK, one for every key: a class holds thousands of
+# exercises, and a few processes each would cost more than their grading
+# where it is shared.
+declare -A key_of=()
+if [ -n "$share" ]; then
+	declare -A sums_of=()
+	keys=$(mktemp -d)
+	mapfile -t dirs < <(cut -f1 <<<"$selected" | uniq)
+	while IFS= read -r line; do
+		file=${line#*  } dir=${file%/*}
+		sums_of[${dir##*/}]+="${line%%  *}  ./${file##*/}"$'\n'
+	done < <(cd "$work" && find "${dirs[@]}" -maxdepth 1 -type f -size -1024k \
+		\( -name '*.c' -o -name '*.h' \) -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum)
+	while IFS=$'\t' read -r dir name _; do
+		[ ! -f "$work/$dir/$name.c" ] ||
+			printf '%s %s\n%s' "$grader_key" "$name" "${sums_of[$dir]:-}" >"$keys/$name"
+	done <<<"$selected"
+	while read -r sum name; do
+		key_of[$name]=$sum
+	done < <(cd "$keys" && find . -type f -printf '%f\0' | xargs -0 -r sha256sum)
+	rm -rf "$keys"
+fi
 # share_take DIR NAME: takes NAME's grading from the share, if it is there.
 share_take() {
-	local kept
-	[ -n "$share" ] && [ -f "$work/$1/$2.c" ] || return 1
-	kept="$share/$(share_key "$1" "$2")"
+	local kept file xml=() run=()
+	[ -n "$share" ] && [ -n "${key_of[$2]:-}" ] || return 1
+	kept="$share/${key_of[$2]}"
 	echo "$kept" >"$out/log/$2.key"
 	[ -f "$kept/records" ] || return 1
 	cp "$kept/bin" "$out/bin/$2"
 	for file in "$kept/$2".*; do
 		case $file in
-		*.run) cp "$file" "$out/log/" ;;
-		*) cp "$file" "$out/xml/" ;;
+		*.run) run+=("$file") ;;
+		*) xml+=("$file") ;;
 		esac
 	done
+	cp "${xml[@]}" "$out/xml/"
+	[ ${#run[@]} -eq 0 ] || cp "${run[@]}" "$out/log/"
 	cp "$kept/records" "$out/log/$2.shared"
 }
 # share_keep NAME BEFORE: keeps NAME's grading, whose records start at byte
