@@ -684,15 +684,26 @@ jq -r --arg verbose "${VERBOSE:-}" --arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1
 	| { score: ([$tests[].score] | add // 0),
 	    output: "Score: \([$tests[].score] | add // 0)/\([$tests[].max_score] | add // 0)",
 	    visibility: "visible", tests: $tests };
-	table, "\u001e", junit, "\u001e", results, "\u001e", all(.[]; .passed)
+	def classroom: results | { version: 1,
+		status: (if all(.tests[]; .status == "passed") then "pass" else "fail" end),
+		max_score: ([.tests[].max_score] | add // 0),
+		tests: [ .tests[] | { name, score, max_score,
+			status: (if .status == "passed" then "pass" else "fail" end),
+			message: .output, line_no: 0 } ] } | tojson | @base64;
+	table, "\u001e", junit, "\u001e", results, "\u001e", all(.[]; .passed),
+	"\u001e", classroom
 	' "$out/log/records.json" --args "${show_hints[@]}" >"$out/log/reports"
-# stdout gets the table; the files, the rest.
-awk -v junit="$out/junit.xml" -v json="$out/results.json" -v passed="$out/log/passed" '
+# stdout gets the table; the files, the rest.  The last part, GitHub
+# Classroom's payload made from results.json, is for tools/check.sh, which
+# writes it out (OUT/classroom.b64).
+awk -v junit="$out/junit.xml" -v json="$out/results.json" -v passed="$out/log/passed" \
+	-v classroom="$out/log/classroom.b64" '
 	$0 == "\036" { part++; next }
 	part == 0 { print; next }
 	part == 1 { print > junit; next }
 	part == 2 { print > json; next }
-	{ print > passed }' "$out/log/reports"
+	part == 3 { print > passed; next }
+	{ printf "%s", $0 > classroom }' "$out/log/reports"
 
 # Not graded: the score stands for less than the work, so no status says
 # full marks or a failure.
