@@ -452,10 +452,31 @@ clean() {
 # message, without its "file.c:LINE: " prefix nor the indent Criterion gives
 # the lines after the first, and without blank lines; the messages are
 # separated by a line "--".
+# observations FILE...: the same for each FILE, a Criterion failure text as
+# xmllint prints it (valid UTF-8, as libxml2 reads nothing else), without
+# control characters as clean() leaves it; each one's followed by a byte
+# \001, which none of them can hold.  One awk for every failure of a
+# report, not three processes each.
 observations() {
-	awk 'NR > 1 && /^[^ ]+\.c:[0-9]+: / { print "--" }
-	     { sub(/^[^ ]+\.c:[0-9]+: /, ""); sub(/^        /, "") }
-	     !/^[[:space:]]*$/ { print }'
+	awk 'BEGIN {
+		c = sprintf("%c", 1)
+		ctl = "[" c "-" sprintf("%c", 8) sprintf("%c%c", 11, 12) \
+		      sprintf("%c", 14) "-" sprintf("%c", 31) "]"
+		for (i = 1; i < ARGC; i++) {
+			n = 0
+			while ((getline line < ARGV[i]) > 0) {
+				gsub(ctl, "", line)
+				if (++n > 1 && line ~ /^[^ ]+\.c:[0-9]+: /)
+					print "--"
+				sub(/^[^ ]+\.c:[0-9]+: /, "", line)
+				sub(/^        /, "", line)
+				if (line !~ /^[[:space:]]*$/)
+					print line
+			}
+			close(ARGV[i])
+			printf "%s", c
+		}
+	}' "$@"
 }
 
 # Records, one per test, of ten fields each ended by a NUL: chapter, name,
@@ -518,7 +539,25 @@ record_suite() {
 		# shellcheck disable=SC2046 # one word a test
 		set -- $(printf '%s\n' "${!status_of[@]}" | sort)
 	fi
-	local cases="//testsuite[@name='$suite_name']/testcase"
+	local cases="//testsuite[@name='$suite_name']/testcase" failed=() texts=() k=0
+	# Every failure's text first, an xmllint each, then one observations.
+	declare -A all_of=()
+	if [ -z "$report_reason" ]; then
+		for t in "$@"; do
+			status=${status_of[$t]:-}
+			[ -n "$status" ] && [ "$status" != PASSED ] || continue
+			failed+=("$t")
+			texts+=("$out/log/$report.failure.${#failed[@]}")
+			xmllint --xpath "string(${cases}[@name='$t']/failure)" "$xml" >"${texts[-1]}" 2>/dev/null || true
+		done
+	fi
+	if [ ${#failed[@]} -gt 0 ]; then
+		while IFS= read -r -d $'\001' all; do
+			while [ "${all%$'\n'}" != "$all" ]; do all=${all%$'\n'}; done
+			all_of[${failed[k++]}]=$all
+		done < <(observations "${texts[@]}")
+		rm -f "${texts[@]}"
+	fi
 	for t in "$@"; do
 		status=${status_of[$t]:-}
 		if [ -n "$report_reason" ]; then
@@ -529,7 +568,7 @@ record_suite() {
 			record "${prefix:+$prefix.}$t" false 0 "this test did not run: the suite and tests/exercises.tsv disagree"
 		else
 			node="${cases}[@name='$t']"
-			all=$(xmllint --xpath "string($node/failure)" "$xml" | clean | observations)
+			all=${all_of[$t]:-}
 			# The first observation: up to the first line "--".
 			message=${all%%$'\n'--$'\n'*}
 			message=${message%$'\n'--}
