@@ -39,87 +39,156 @@ static void run_in(const char *const scene[], const char *const args[])
 		  "stderr:\n%s", r.err);
 }
 
-/* Runs the program under test with args, in an empty scene. */
-static void run_with(const char *const args[])
+/* The rules that need no scene of their own, each a run of the program
+ * with its arguments, one after another in one sandbox (contract.c), which
+ * their tests share (SANDBOX_CACHE keeps it): five sandboxes cost five
+ * times what one does.  The limit of each, and of all of them. */
+#define RULE_MS 4000
+#define RULES_MS_TEXT "12000"
+static char rule_ms[16];
+static const char *rules[] = {
+	"@contract", "--limit", rule_ms,
+	"usage",
+	"--", "unknown_option", "--no-such-option", "true",
+	"--", "arguments", "printf", "[%s]", "a", "b c", "-x",
+	"--", "exit_7", "sh", "-c", "exit 7",
+	"--", "false", "false",
+	"--", "crash", "@probe", "--crash",
+	"--", "missing", "no-such-command",
+	"--", "unrunnable", "/dev/null",
+	NULL
+};
+
+/* What the program did for one rule. */
+static struct rule {
+	int exit_code, signal;
+	char out[8192], err[8192];
+} c;
+
+/* Appends text and a newline to buf, of size bytes, as far as it holds. */
+static void add_line(char *buf, size_t size, const char *text)
 {
-	run_in(NULL, args);
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s\n", text);
 }
 
-TestSuite(contract, .timeout = 15);
+/* Fills c with what the program did for the rule name; fails the test if
+ * it was stopped at the time limit, or not run. */
+static void run_rule(const char *name)
+{
+	static const char *const scene[] = { "--driver", "--time-limit",
+					     RULES_MS_TEXT, NULL };
+	char prefix[64], *copy, *save = NULL;
+	const char *rest = NULL;
+	size_t n;
+
+	snprintf(rule_ms, sizeof(rule_ms), "%d", RULE_MS * sandbox_time_scale());
+	run_in(scene, rules);
+	memset(&c, 0, sizeof(c));
+	n = (size_t)snprintf(prefix, sizeof(prefix), "rule %s ", name);
+	copy = strdup(r.out);
+	cr_assert(copy != NULL, "out of memory");
+	for (char *line = strtok_r(copy, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, prefix, n) != 0)
+			continue;
+		line += n;
+		if (strncmp(line, "out ", 4) == 0)
+			add_line(c.out, sizeof(c.out), line + 4);
+		else if (strncmp(line, "err ", 4) == 0)
+			add_line(c.err, sizeof(c.err), line + 4);
+		else if (sscanf(line, "status exit %d", &c.exit_code) == 1 ||
+			 sscanf(line, "status signal %d", &c.signal) == 1 ||
+			 strcmp(line, "limit time") == 0 || strcmp(line, "skipped") == 0)
+			rest = line;
+	}
+	cr_assert(rest != NULL, "the sandbox did not report the program's run "
+		  "for this rule; its stderr:\n%s", r.err);
+	if (strcmp(rest, "limit time") == 0 || strcmp(rest, "skipped") == 0)
+		cr_assert_fail("time limit: %s %d s and was stopped. Does it wait "
+			       "for something that never comes, or loop without end? "
+			       "Its stderr:\n%s", strcmp(rest, "skipped") == 0 ?
+			       "for an earlier rule, the program was still running "
+			       "after" : "the program was still running after",
+			       RULE_MS / 1000, c.err);
+	free(copy);
+}
+
+TestSuite(contract, .timeout = 30);
 
 Test(contract, usage_without_a_command)
 {
-	run_with((const char *const[]){ NULL });
-	cr_expect(r.exit_code == 2 && strstr(r.err, "usage:") != NULL,
+	run_rule("usage");
+	cr_expect(c.exit_code == 2 && strstr(c.err, "usage:") != NULL,
 		  "with no command, the program exited %d and said:\n%s\n"
 		  "expected a line starting \"usage:\" on stderr and exit "
-		  "status 2. " SEE, r.exit_code, r.err);
+		  "status 2. " SEE, c.exit_code, c.err);
 }
 
 Test(contract, unknown_option_refused)
 {
-	run_with((const char *const[]){ "--no-such-option", "true", NULL });
-	cr_expect(r.exit_code == 2 && r.err[0] != '\0',
+	run_rule("unknown_option");
+	cr_expect(c.exit_code == 2 && c.err[0] != '\0',
 		  "with an unknown option, the program exited %d and said:\n%s"
 		  "\nexpected a message on stderr and exit status 2. " SEE,
-		  r.exit_code, r.err);
+		  c.exit_code, c.err);
 }
 
 Test(contract, arguments_pass_untouched)
 {
-	run_with((const char *const[]){ "printf", "[%s]", "a", "b c", "-x",
-					NULL });
-	cr_expect(r.exit_code == 0 && strstr(r.out, "[a][b c][-x]") != NULL,
+	run_rule("arguments");
+	cr_expect(c.exit_code == 0 && strstr(c.out, "[a][b c][-x]") != NULL,
 		  "`printf [%%s] a 'b c' -x` printed:\n%s\nexpected [a][b c][-x]"
 		  ": the command's own arguments, options included, must reach "
-		  "it untouched (getopt with \"+\"). " SEE, r.out);
+		  "it untouched (getopt with \"+\"). " SEE, c.out);
 }
 
 Test(contract, exit_status_passes_through)
 {
-	run_with((const char *const[]){ "sh", "-c", "exit 7", NULL });
-	cr_expect(r.exit_code == 7,
+	run_rule("exit_7");
+	cr_expect(c.exit_code == 7,
 		  "`sh -c 'exit 7'` made the program exit %d; expected 7: the "
-		  "parent must exit with its child's status. " SEE, r.exit_code);
+		  "parent must exit with its child's status. " SEE, c.exit_code);
 }
 
 Test(contract, failure_passes_through)
 {
-	run_with((const char *const[]){ "false", NULL });
-	cr_expect(r.exit_code == 1,
+	run_rule("false");
+	cr_expect(c.exit_code == 1,
 		  "`false` made the program exit %d; expected 1. " SEE,
-		  r.exit_code);
+		  c.exit_code);
 }
 
 Test(contract, signal_becomes_128_plus_n)
 {
-	run_with((const char *const[]){ "@probe", "--crash", NULL });
-	cr_expect(r.exit_code == 128 + 11,
+	run_rule("crash");
+	cr_expect(c.exit_code == 128 + 11,
 		  "a command killed by SIGSEGV (11) made the program exit %d "
 		  "(signal %d); expected 139, 128 + 11, as the shell reports "
-		  "it. " SEE, r.exit_code, r.signal);
+		  "it. " SEE, c.exit_code, c.signal);
 }
 
 Test(contract, missing_command_explained)
 {
-	run_with((const char *const[]){ "no-such-command", NULL });
-	cr_expect(r.exit_code == 127 &&
-		  strstr(r.err, "no-such-command") != NULL &&
-		  strstr(r.err, "No such file or directory") != NULL,
+	run_rule("missing");
+	cr_expect(c.exit_code == 127 &&
+		  strstr(c.err, "no-such-command") != NULL &&
+		  strstr(c.err, "No such file or directory") != NULL,
 		  "a command that does not exist made the program exit %d and "
 		  "say:\n%s\nexpected exit status 127 and a message naming the "
-		  "command and the reason. " SEE, r.exit_code, r.err);
+		  "command and the reason. " SEE, c.exit_code, c.err);
 }
 
 Test(contract, unrunnable_command_126)
 {
-	run_with((const char *const[]){ "/dev/null", NULL });
-	cr_expect(r.exit_code == 126 && strstr(r.err, "/dev/null") != NULL,
+	run_rule("unrunnable");
+	cr_expect(c.exit_code == 126 && strstr(c.err, "/dev/null") != NULL,
 		  "a command that exists but cannot be run (/dev/null, not "
 		  "executable) made the program exit %d and say:\n%s\nexpected "
 		  "exit status 126 and a message naming the command: 127 is "
 		  "for a command not found (ENOENT), 126 for any other reason "
-		  "execvp() gives. " SEE, r.exit_code, r.err);
+		  "execvp() gives. " SEE, c.exit_code, c.err);
 }
 
 Test(contract, missing_command_127_without_stderr)

@@ -3,7 +3,7 @@
 # and tool is built into one folder, $(T), whatever room its source is in.
 
 T := $(B)/tests
-TEST_TOOLS := $(T)/probe $(T)/observer $(T)/escape $(T)/oci
+TEST_TOOLS := $(T)/probe $(T)/observer $(T)/escape $(T)/oci $(T)/contract
 
 TEST_CFLAGS = $(CFLAGS) -Icommon -Itests/harness \
 	-DTOOLS_DIR='"$(ABS_B)/tests"' -DBIN_DIR='"$(ABS_B)/bin"'

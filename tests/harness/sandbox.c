@@ -311,6 +311,11 @@ static void exec_sandbox(struct argv *a, pid_t parent, const int fds[], int out,
 	_exit(125);
 }
 
+int sandbox_time_scale(void)
+{
+	return time_scale();
+}
+
 /* Returns milliseconds on the monotonic clock. */
 static long long now_ms(void)
 {

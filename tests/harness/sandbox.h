@@ -45,6 +45,10 @@ struct run {
 
 /* Returns the program under test: $PROGRAM if set, else the worked program
  * build/bin/NAME. */
+/* WORKBOOK_TIME_SCALE: how many times longer every limit in time is here
+ * (1 unless the test VM, under emulation, says more). */
+int sandbox_time_scale(void);
+
 const char *program_under_test(const char *name);
 
 /* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
