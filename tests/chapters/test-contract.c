@@ -8,7 +8,8 @@
  * stderr is), and a command that dies when the program is killed.  Every
  * sandbox holds an image where chapter 7's programs look for the
  * workbook's (/box/../image/busybox), for those that run their command in
- * one.
+ * one.  The rules that need no scene of their own share one sandbox, where
+ * contract.c runs the program for each in turn.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
