@@ -146,8 +146,9 @@ unpack() {
 # gradebook (tab-separated): id, each exercise's points, total, status, why.
 row() {
 	local id=$1 status=$2 why=$3 dir="$out/$1" scores
+	# The scores of results.json, which grade.sh wrote on a line.
 	if [ "$status" = graded ] || [ "$status" = "full marks" ]; then
-		scores=$(jq -r '[.tests[].score] + [.score] | map(tostring) | join("\t")' "$dir/results.json")
+		IFS= read -r scores <"$dir/log/scores.tsv"
 	else
 		scores=$(printf '\t%.0s' "${names[@]}")
 	fi
@@ -182,7 +183,7 @@ grade() {
 		fi
 	fi
 	GRADE_SHARE="$out/.share" GRADE_CC_CACHE= GRADE_JOBS=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)} \
-		"$root/tools/check.sh" -o "$dir" -B "$build" "$work" >"$dir/report.txt" 2>&1 || rc=$?
+		"$root/tools/check.sh" --built -o "$dir" -B "$build" "$work" >"$dir/report.txt" 2>&1 || rc=$?
 	case $rc in
 	0) row "$id" "full marks" "" ;;
 	1) row "$id" graded "" ;;

@@ -730,19 +730,23 @@ jq -r --arg verbose "${VERBOSE:-}" --arg quiet "$([ "${HINTS:-}" = 0 ] && echo 1
 			status: (if .status == "passed" then "pass" else "fail" end),
 			message: .output, line_no: 0 } ] } | tojson | @base64;
 	table, "\u001e", junit, "\u001e", results, "\u001e", all(.[]; .passed),
-	"\u001e", classroom
+	"\u001e", classroom,
+	"\u001e", (results | [.tests[].score] + [.score] | map(tostring) | join("\t"))
 	' "$out/log/records.json" --args "${show_hints[@]}" >"$out/log/reports"
-# stdout gets the table; the files, the rest.  The last part, GitHub
-# Classroom's payload made from results.json, is for tools/check.sh, which
-# writes it out (OUT/classroom.b64).
+# stdout gets the table; the files, the rest.  The last two parts are for
+# tools/check.sh and check-all.sh: GitHub Classroom's payload made from
+# results.json, which check.sh writes out (OUT/classroom.b64), and the
+# scores of results.json on a line, tab-separated, each exercise's then
+# the total, a row of check-all's gradebook.
 awk -v junit="$out/junit.xml" -v json="$out/results.json" -v passed="$out/log/passed" \
-	-v classroom="$out/log/classroom.b64" '
+	-v classroom="$out/log/classroom.b64" -v scores="$out/log/scores.tsv" '
 	$0 == "\036" { part++; next }
 	part == 0 { print; next }
 	part == 1 { print > junit; next }
 	part == 2 { print > json; next }
 	part == 3 { print > passed; next }
-	{ printf "%s", $0 > classroom }' "$out/log/reports"
+	part == 4 { printf "%s", $0 > classroom; next }
+	{ print > scores }' "$out/log/reports"
 
 # Not graded: the score stands for less than the work, so no status says
 # full marks or a failure.
