@@ -77,10 +77,11 @@ done
 # shellcheck disable=SC2016 # expanded by the sandbox's bash, not here
 setup='
 fail() { echo "sandbox: $*" >&2; exit 125; }
-ip link set lo up || fail "ip link set lo up"
-ip link add veth0 type veth peer name eth0 || fail "ip link add eth0"
-ip addr add 10.0.2.15/24 dev eth0 || fail "ip addr add"
-ip link set eth0 up && ip link set veth0 up || fail "ip link set up"
+# Every sandbox of the book starts with this: one ip for the interfaces,
+# the shell itself to read cgroup.procs, as few programs as it can.
+printf "%s\n" "link set lo up" "link add veth0 type veth peer name eth0" \
+	"addr add 10.0.2.15/24 dev eth0" "link set eth0 up" "link set veth0 up" |
+	ip -batch - || fail "ip: the interfaces lo, eth0 and veth0"
 mount -t sysfs sysfs /sys || fail "mount sysfs"
 mount --make-rshared / || fail "mount --make-rshared /"
 for spec in $cgroups; do
@@ -98,13 +99,14 @@ for spec in $cgroups; do
 	# Every process into the leaf, the init of bubblewrap too: on v2 a folder
 	# that holds one cannot share out controllers.
 	mkdir "$dir/lab" || fail "mkdir $dir/lab"
-	for pid in $(cat "$dir/cgroup.procs"); do
-		# (the cat above is listed too, and gone by now)
+	# All of them first: the list changes as they move.
+	mapfile -t pids <"$dir/cgroup.procs"
+	for pid in "${pids[@]}"; do
 		echo "$pid" 2>/dev/null >"$dir/lab/cgroup.procs" || [ ! -d "/proc/$pid" ] ||
 			fail "move $pid into $dir/lab"
 	done
 done
-unset spec name type opts dir tmpfs pid cgroups
+unset spec name type opts dir tmpfs pid pids cgroups
 mkdir build/image/busybox && tar -C build/image/busybox -xf build/image/busybox.tar ||
 	fail "tar -x build/image/busybox.tar"
 '
