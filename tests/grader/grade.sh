@@ -545,7 +545,8 @@ record_suite() {
 	if [ -z "$report_reason" ]; then
 		for t in "$@"; do
 			status=${status_of[$t]:-}
-			[ -n "$status" ] && [ "$status" != PASSED ] || continue
+			# A skipped test has no text (Criterion writes <skipped/>).
+			[ -n "$status" ] && [ "$status" != PASSED ] && [ "$status" != SKIPPED ] || continue
 			failed+=("$t")
 			texts+=("$out/log/$report.failure.${#failed[@]}")
 			xmllint --xpath "string(${cases}[@name='$t']/failure)" "$xml" >"${texts[-1]}" 2>/dev/null || true
@@ -572,8 +573,12 @@ record_suite() {
 			# The first observation: up to the first line "--".
 			message=${all%%$'\n'--$'\n'*}
 			message=${message%$'\n'--}
-			[ -n "$message" ] || message="the test ended as $status: $(
-				xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
+			if [ -z "$message" ] && [ "$status" = SKIPPED ]; then
+				message="the test ended as SKIPPED: "
+			elif [ -z "$message" ]; then
+				message="the test ended as $status: $(
+					xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
+			fi
 			record "${prefix:+$prefix.}$t" false "${time_of[$t]}" "$message" "${all:-$message}"
 		fi
 	done
