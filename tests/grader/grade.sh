@@ -448,15 +448,13 @@ clean() {
 	iconv -f UTF-8 -t UTF-8 -c | tr -d '\000-\010\013\014\016-\037'
 }
 
-# observations: from Criterion's failure text on stdin, each assertion's
-# message, without its "file.c:LINE: " prefix nor the indent Criterion gives
-# the lines after the first, and without blank lines; the messages are
-# separated by a line "--".
-# observations FILE...: the same for each FILE, a Criterion failure text as
-# xmllint prints it (valid UTF-8, as libxml2 reads nothing else), without
-# control characters as clean() leaves it; each one's followed by a byte
-# \001, which none of them can hold.  One awk for every failure of a
-# report, not three processes each.
+# observations FILE...: for each FILE, a Criterion failure text as xmllint
+# prints it (valid UTF-8: libxml2 reads nothing else), each assertion's
+# message, without control characters (as clean() leaves a text), its
+# "file.c:LINE: " prefix, the indent Criterion gives the lines after the
+# first, or blank lines; the messages separated by a line "--", and the
+# whole followed by a byte \001, which none of them can hold.  One awk for
+# every failure of a report, not three processes each.
 observations() {
 	awk 'BEGIN {
 		c = sprintf("%c", 1)
@@ -677,9 +675,9 @@ for line in "${firsts[@]}"; do
 done
 
 # -- The reports, from one run of jq, parted by a line holding only an
-# ASCII record separator (clean() keeps every control character out of the
-# records): the table, for stdout; JUnit XML; Gradescope's results.json;
-# and whether every test passed.
+# ASCII record separator (the records hold no control character): the
+# table, for stdout; JUnit XML; Gradescope's results.json; whether every
+# test passed; and two parts for the callers, below.
 # The table: a line per exercise; under a failure, the first test that
 # failed (the others often follow from it), or with VERBOSE=1 every failed
 # test and every observation; then the exercise's hint, or word of it.

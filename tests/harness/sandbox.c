@@ -46,11 +46,7 @@ enum {
 	MAX_TOOLS = 4,			/* the observer, the probe, two more */
 };
 
-/* WORKBOOK_TIME_SCALE, a whole number: where everything runs that many
- * times slower than here, as under emulation in the test VM, the limits in
- * time are that many times longer (the messages name them as they are
- * here, so that a grade reads the same).  1 when unset. */
-static int time_scale(void)
+int sandbox_time_scale(void)
 {
 	static int scale;
 
@@ -67,14 +63,14 @@ static int time_scale(void)
  * hook runs in the runner, before any test starts. */
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
-	if (time_scale() == 1)
+	if (sandbox_time_scale() == 1)
 		return;
 	FOREACH_SET(struct criterion_suite_set *s, set->suites) {
 		if (s->suite.data != NULL)
-			s->suite.data->timeout *= time_scale();
+			s->suite.data->timeout *= sandbox_time_scale();
 		FOREACH_SET(struct criterion_test *t, s->tests)
 			if (t->data != NULL)
-				t->data->timeout *= time_scale();
+				t->data->timeout *= sandbox_time_scale();
 	}
 }
 
@@ -160,8 +156,8 @@ static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program
 
 	snprintf(nproc, sizeof(nproc), "%d", NPROC_LIMIT);
 	snprintf(memory, sizeof(memory), "%d", MEMORY_LIMIT);
-	snprintf(time_limit, sizeof(time_limit), "%d", TIME_LIMIT_MS * time_scale());
-	snprintf(scale, sizeof(scale), "%d", time_scale());
+	snprintf(time_limit, sizeof(time_limit), "%d", TIME_LIMIT_MS * sandbox_time_scale());
+	snprintf(scale, sizeof(scale), "%d", sandbox_time_scale());
 	snprintf(files, sizeof(files), "%d", FILES_LIMIT);
 
 	push(a, "bwrap", NULL);
@@ -192,7 +188,7 @@ static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program
 	}
 	push(a, "/box/observer", "--nproc", nproc, "--time-limit", time_limit,
 	     "--files", files, NULL);
-	if (time_scale() > 1)
+	if (sandbox_time_scale() > 1)
 		push(a, "--time-scale", scale, NULL);
 	/* A cgroup bounds the sandbox's memory as a whole; without one, each
 	 * process's address space is bounded instead. */
@@ -210,11 +206,11 @@ static void sandbox_argv(struct argv *a, char fds[][16], const char *box_program
 		}
 		/* A scene's own time limit stretches as the default does. */
 		if (strcmp(scene[i], "--time-limit") == 0 && scene[i + 1] != NULL &&
-		    time_scale() > 1) {
+		    sandbox_time_scale() > 1) {
 			static char scene_limit[24];
 
 			snprintf(scene_limit, sizeof(scene_limit), "%ld",
-				 atol(scene[i + 1]) * time_scale());
+				 atol(scene[i + 1]) * sandbox_time_scale());
 			push(a, "--time-limit", scene_limit, NULL);
 			i++;
 			continue;
@@ -311,11 +307,6 @@ static void exec_sandbox(struct argv *a, pid_t parent, const int fds[], int out,
 	_exit(125);
 }
 
-int sandbox_time_scale(void)
-{
-	return time_scale();
-}
-
 /* Returns milliseconds on the monotonic clock. */
 static long long now_ms(void)
 {
@@ -353,7 +344,7 @@ static void collect(struct run *r, pid_t pid, int out, int err,
 	struct pollfd p[2] = { { out, POLLIN, 0 }, { err, POLLIN, 0 } };
 	char **bufs[2] = { &r->out, &r->err };
 	size_t lens[2] = { 0, 0 };
-	long long deadline = now_ms() + timeout_ms * time_scale();
+	long long deadline = now_ms() + timeout_ms * sandbox_time_scale();
 	int open_fds = 2;
 
 	while (open_fds > 0) {
@@ -657,7 +648,7 @@ void sandbox_run(struct run *r, const char *program, const char *const scene[],
 		 * box/, then the sandbox may go on. */
 		close(info[1]);
 		close(block[0]);
-		if (wait_for_sandbox(info[0], TIMEOUT_MS * time_scale()) == 0 &&
+		if (wait_for_sandbox(info[0], TIMEOUT_MS * sandbox_time_scale()) == 0 &&
 		    cgbox_release(&box, pid) == -1)
 			kill(pid, SIGKILL);
 		if (write(block[1], "1", 1) != 1)
@@ -754,7 +745,7 @@ const char *run_limit(const struct run *r)
 			      "%ld s after it started, and was stopped. The "
 			      "machine may be too busy: grade again once it is "
 			      "quieter.", (long)(TIMEOUT_MS - TIME_LIMIT_MS + time_limit_ms) *
-			      time_scale() / 1000);
+			      sandbox_time_scale() / 1000);
 	else if (r->timed_out)
 		rc = asprintf(&why, "time limit: the program was still running "
 			      "after %ld s and was stopped. Does it wait for "

@@ -45,11 +45,13 @@ struct run {
 
 /* Returns the program under test: $PROGRAM if set, else the worked program
  * build/bin/NAME. */
-/* WORKBOOK_TIME_SCALE: how many times longer every limit in time is here
- * (1 unless the test VM, under emulation, says more). */
-int sandbox_time_scale(void);
-
 const char *program_under_test(const char *name);
+
+/* WORKBOOK_TIME_SCALE, a whole number: where everything runs that many
+ * times slower than here, as under emulation in the test VM, the limits in
+ * time are that many times longer (the messages name them as they are
+ * here, so that a grade reads the same).  1 when unset. */
+int sandbox_time_scale(void);
 
 /* Runs program in a new sandbox: "observer SCENE... -- /box/NAME ARGS...",
  * where scene and args are NULL-terminated lists (scene may be NULL) and
