@@ -379,43 +379,47 @@ if [ -n "$share" ]; then
 	done < <(cd "$keys" && find . -type f -printf '%f\0' | xargs -0 -r sha256sum)
 	rm -rf "$keys"
 fi
-# share_take DIR NAME: takes NAME's grading from the share, if it is there.
+# share_take NAME: takes NAME's grading from the share, if it is there: its
+# records in shared_from (by name), its files (the program, the reports)
+# in take_*, for three cp in all once every exercise is seen.
+declare -A shared_from=()
+take_bin=() take_xml=() take_log=()
 share_take() {
-	local kept file xml=() run=()
-	[ -n "$share" ] && [ -n "${key_of[$2]:-}" ] || return 1
-	kept="$share/${key_of[$2]}"
-	echo "$kept" >"$out/log/$2.key"
-	[ -f "$kept/records" ] || return 1
-	cp "$kept/bin" "$out/bin/$2"
-	for file in "$kept/$2".*; do
+	local kept file
+	[ -n "$share" ] && [ -n "${key_of[$1]:-}" ] || return 1
+	kept="$share/${key_of[$1]}"
+	[ -f "$kept/$1.records" ] || return 1
+	shared_from[$1]=$kept
+	take_bin+=("$kept/$1")
+	for file in "$kept/$1".*; do
 		case $file in
-		*.run) run+=("$file") ;;
-		*) xml+=("$file") ;;
+		*.records) ;;
+		*.run) take_log+=("$file") ;;
+		*) take_xml+=("$file") ;;
 		esac
 	done
-	cp "${xml[@]}" "$out/xml/"
-	[ ${#run[@]} -eq 0 ] || cp "${run[@]}" "$out/log/"
-	cp "$kept/records" "$out/log/$2.shared"
 }
-# share_keep NAME BEFORE: keeps NAME's grading, whose records start at byte
-# BEFORE of the records file, unless it depended on the load.
+# share_keep NAME: keeps NAME's grading (OUT/log/NAME.records), unless it
+# depended on the load: a suite stopped by the time limit, or a test that
+# a time limit failed.
 share_keep() {
-	local kept tmp rc
-	[ -f "$out/log/$1.key" ] && [ ! -f "$out/log/$1.shared" ] && [ -x "$out/bin/$1" ] || return 0
+	local kept=$share/${key_of[$1]:-} tmp rc code files fields
+	[ -n "${key_of[$1]:-}" ] && [ -z "${shared_from[$1]:-}" ] && [ -x "$out/bin/$1" ] &&
+		[ ! -e "$kept" ] || return 0
+	files=("$out/bin/$1" "$out/log/$1.records")
 	for rc in "$out/xml/$1.rc" "$out/xml/$1.contract.rc"; do
-		[ ! -f "$rc" ] || [ "$(cat "$rc")" = 0 ] || return 0
+		[ -f "$rc" ] || continue
+		read -r code <"$rc" && [ "$code" = 0 ] || return 0
+		files+=("$rc" "${rc%.rc}.xml")
 	done
-	kept=$(cat "$out/log/$1.key")
-	[ ! -e "$kept" ] || return 0
-	tmp=$(mktemp -d "$share/.new.XXXXXX")
-	cp "$out/bin/$1" "$tmp/bin"
-	cp "$out/xml/$1".xml "$out/xml/$1".rc "$tmp/"
-	[ ! -f "$out/xml/$1.contract.rc" ] || cp "$out/xml/$1".contract.* "$tmp/"
-	for run in "$out/log/$1".run "$out/log/$1".contract.run; do
-		[ ! -f "$run" ] || cp "$run" "$tmp/$(basename "$run")"
+	mapfile -d '' fields <"$out/log/$1.records"
+	[[ ${fields[*]} != *"time limit: "* ]] || return 0
+	for rc in "$out/log/$1".run "$out/log/$1".contract.run; do
+		[ ! -f "$rc" ] || files+=("$rc")
 	done
-	tail -c +"$(($2 + 1))" "$records" >"$tmp/records"
-	mv -T "$tmp" "$kept" 2>/dev/null || rm -rf "$tmp"
+	tmp="$share/.new.$BASHPID.$1"
+	{ mkdir "$tmp" && cp -t "$tmp" "${files[@]}" && mv -T "$tmp" "$kept"; } 2>/dev/null ||
+		rm -rf "$tmp"
 }
 
 while IFS=$'\t' read -r dir name _; do
@@ -423,14 +427,17 @@ while IFS=$'\t' read -r dir name _; do
 		[ -x "$suite" ] ||
 			cannot "the test suite $suite is not built: run \`make check\`, not this script alone"
 	done
-	! share_take "$dir" "$name" || continue
+	! share_take "$name" || continue
 	throttle
 	compile "$dir" "$name" &
 done <<<"$selected"
 wait
+[ ${#take_bin[@]} -eq 0 ] || cp -t "$out/bin/" "${take_bin[@]}"
+[ ${#take_xml[@]} -eq 0 ] || cp -t "$out/xml/" "${take_xml[@]}"
+[ ${#take_log[@]} -eq 0 ] || cp -t "$out/log/" "${take_log[@]}"
 while IFS=$'\t' read -r dir name _ seconds _; do
 	[ -x "$out/bin/$name" ] || continue
-	[ ! -f "$out/log/$name.shared" ] || continue
+	[ -z "${shared_from[$name]:-}" ] || continue
 	why=$(cannot_run "$dir")
 	if [ -n "$why" ]; then
 		printf '%s\n' "$why" >"$out/log/$name.cannot"
@@ -480,8 +487,10 @@ observations() {
 # Records, one per test, of ten fields each ended by a NUL: chapter, name,
 # title, points, hint, test, passed (true|false), seconds, message (the
 # first observation that failed), all (every one).
-records="$out/log/records"
-: >"$records"
+# Each exercise's go in OUT/log/NAME.records (what the share keeps), and
+# all of them, in the list's order, in OUT/log/records.
+records=
+parts=()
 # record TEST PASSED SECONDS MESSAGE [ALL]: adds a record for the exercise at
 # hand.
 record() {
@@ -584,16 +593,19 @@ record_suite() {
 
 while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	ch=${dir#*-}
+	if [ -n "${shared_from[$name]:-}" ]; then
+		parts+=("${shared_from[$name]}/$name.records")
+		continue
+	fi
+	records="$out/log/$name.records"
+	: >"$records"
+	parts+=("$records")
 	if [ ! -f "$work/$dir/$name.c" ]; then
 		record compiles false 0 "there is no $dir/$name.c in WORK: each exercise is graded from its file, where its stub is in chapters/"
 		continue
 	elif [ ! -x "$out/bin/$name" ]; then
 		record compiles false 0 "does not compile:
 $(head -n 30 "$out/log/$name.cc" | clean)"
-		continue
-	fi
-	if [ -f "$out/log/$name.shared" ]; then
-		cat "$out/log/$name.shared" >>"$records"
 		continue
 	fi
 	if [ -f "$out/log/$name.cannot" ]; then
@@ -612,15 +624,16 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 		record cannot-grade false 0 "its tests skipped here, as this machine cannot run them (\`make test\` says why)"
 		continue
 	fi
-	[ -z "$share" ] || before=$(stat -c %s "$records")
 	IFS=, read -r -a names <<<"$tests"
 	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
 	# shellcheck disable=SC2086 # one word a test
 	[ ! -f "$out/xml/$name.contract.rc" ] ||
 		record_suite "$name.contract" contract "$seconds" contract \
 			${contract_tests//|/ }
-	[ -z "$share" ] || share_keep "$name" "$before"
+	[ -z "$share" ] || share_keep "$name"
 done <<<"$selected"
+records="$out/log/records"
+cat "${parts[@]}" >"$records"
 
 # runs(f): the records, in their order, in arrays of those that follow one
 # another with the same f (an exercise's, a chapter's).
