@@ -182,7 +182,7 @@ grade() {
 			return
 		fi
 	fi
-	GRADE_SHARE="$out/.share" GRADE_CC_CACHE= GRADE_JOBS=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 2)} \
+	GRADE_SHARE="$out/.share" GRADE_CC_CACHE= \
 		"$root/tools/check.sh" --built -o "$dir" -B "$build" "$work" >"$dir/report.txt" 2>&1 || rc=$?
 	case $rc in
 	0) row "$id" "full marks" "" ;;
