@@ -12,8 +12,9 @@
 # cold:   make check-all on it, from nothing (the harness built already);
 # again:  one student's submission changed, then make check-all again;
 # vm:     one solutions submission graded through the test VM under TCG,
-#         as run_autograder does where namespaces are refused (skipped
-#         when there is no tools/vm.sh).
+#         as run_autograder does where namespaces are refused, every file
+#         compiled, as in Gradescope's fresh container (skipped when there
+#         is no tools/vm.sh).
 # Goals on the 2-core development machine: cold under 90 s, again under
 # 10 s, vm under 4 minutes.  Prints each figure with the machine's load
 # average before and after it, and what the cold run graded; exit 1 if a
@@ -99,7 +100,7 @@ if [ -x tools/vm.sh ]; then
 	cp -a solutions build/bench-vm/work
 	make -s B=build/vm/build grade-harness >/dev/null
 	run vm 240 env VM_ACCEL=tcg VM_MEMORY=384M VM_TB_SIZE=64 VM_CPUS=1 \
-		tools/vm.sh env WORKBOOK_TIME_SCALE=20 \
+		tools/vm.sh env WORKBOOK_TIME_SCALE=20 GRADE_CC_CACHE= \
 		tools/check.sh -o "$root/build/bench-vm/out" -B "$root/build/vm/build" \
 		"$root/build/bench-vm/work" || true
 	rm -rf build/bench-vm
