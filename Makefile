@@ -57,7 +57,7 @@ $(B)/bin/privileges: LDLIBS += -lcap -lseccomp
 # Chapter 11's runtime is several files, in crun's rooms (STYLE.md): each
 # compiled alone, then linked with jansson (config.json), libcap and
 # libseccomp (chapter 10's powers).
-RUNTIME_PARTS := runtime linux state config cgroup privileges errors
+RUNTIME_PARTS := runtime linux rootfs state config cgroup privileges errors
 $(B)/obj/runtime/%.o: chapters/11-runtime/%.c | $(B)/setup.stamp
 	@mkdir -p $(@D) $(B)/dep
 	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(B)/dep/runtime-$*.d -c -o $@ $<

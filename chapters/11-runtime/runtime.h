@@ -2,11 +2,11 @@
  * runtime.h: what the files of chapter 11's runtime share.
  *
  * The runtime is in crun's rooms: runtime.c holds the lifecycle (create,
- * start, state, kill, delete, run), linux.c the container's set-up
- * (namespaces, mounts, devices, the new root, the terminal), state.c the
- * state on disk, errors.c the messages; config.c reads config.json,
- * cgroup.c the resource limits and privileges.c the user and the powers
- * the process keeps.  Every function that can fail returns -1 (or NULL) after fail()
+ * start, state, kill, delete, run), linux.c the container's process and
+ * its set-up (namespaces, the new root, the terminal), rootfs.c its file
+ * system (mounts, devices, masked paths), state.c the state on disk,
+ * errors.c the messages; config.c reads config.json, cgroup.c the resource
+ * limits and privileges.c the user and the powers the process keeps.  Every function that can fail returns -1 (or NULL) after fail()
  * has said why, and the caller passes it up: only the top reports it.  The
  * C library's headers that most of them use are included here, once.
  */
@@ -150,10 +150,29 @@ int write_file(const char *path, const char *text);
  * returns 0, or -1 if there is none. */
 int read_line(const char *path, char *line, size_t size);
 
+
+/* rootfs.c ---------------------------------------------------------------- */
+
 /* Opens path inside the root rootfd, as the container will see it, making
  * what is missing (folders; the last part an empty file if file); returns
  * the name mount(2) reaches it by, good until the next call, or NULL. */
 const char *inside(int rootfd, const char *path, bool file);
+
+/* Makes config.json's mounts in order in the root rootfd, then /dev's
+ * devices and links, and linux.devices.  Returns 0 or -1. */
+int rootfs_mount(int rootfd, const json_t *config);
+
+/* After the pivot: hides linux.maskedPaths and makes linux.readonlyPaths
+ * read-only.  Returns 0 or -1. */
+int rootfs_protect(const json_t *lx);
+
+/* The flags a remount of the mount at path must repeat: those that a user
+ * namespace may not drop (the kernel locks them). */
+unsigned long locked_flags(const char *path);
+
+/* The propagation flag a mount option names (MS_SHARED for "shared"...),
+ * or 0 if name is NULL or no propagation. */
+unsigned long propagation_named(const char *name);
 
 /* cgroup.c ---------------------------------------------------------------- */
 
