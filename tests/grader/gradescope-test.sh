@@ -33,10 +33,10 @@
 #    could not be graded.
 # The zip is made for an assignment whose limit is GRADESCOPE_MINUTES (10,
 # Gradescope's default).  Emulated on Gradescope's default of half a CPU,
-# a whole workbook takes longer than that (about twice as long as on one):
-# GRADESCOPE_CPUS=0.5 GRADESCOPE_MINUTES=25 GRADESCOPE_CHAPTERS="net mount
-# uts ipc pid user rootfs network privileges" tries that; bench/class.sh
-# measures a whole workbook's solutions through the VM.  Older images this
+# a whole workbook takes about twice as long as on one, most of the 9
+# minutes the VM is given: GRADESCOPE_CPUS=0.5 GRADESCOPE_CHAPTERS="net
+# mount uts ipc pid user rootfs network privileges" tries that;
+# bench/class.sh measures a whole workbook's solutions through the VM.  Older images this
 # test made are removed.
 # Prints each grading's time, and "gradescope: N passed, M failed" last.
 set -euo pipefail
