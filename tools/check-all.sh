@@ -11,9 +11,11 @@
 # is reported and skipped, and a submission that cannot be taken (an
 # unreadable archive, a path or link out of it, a zip bomb, an empty folder)
 # is refused with the reason.  Each student is graded by tools/check.sh, as
-# `make check WORK=` would grade them alone, JOBS at a time (the number of
-# CPUs), into OUT/ID (OUT is BUILD/grade/class): results.json, junit.xml,
-# classroom.b64 and report.txt (what check.sh printed).  Then
+# `make check WORK=` would grade them alone, JOBS at a time (one more than
+# the CPUs: one student's unpacking and report, which take one CPU, run
+# beside the others' gradings), into OUT/ID (OUT is BUILD/grade/class):
+# results.json, junit.xml, classroom.b64 and report.txt (what check.sh
+# printed).  Then
 # OUT/gradebook.csv, a row per student (the points of each exercise, the
 # total, the status and why), and the summary, printed and in
 # OUT/summary.txt.  SUBMISSIONS is never written to.
@@ -22,7 +24,7 @@
 # is not graded again (OUT/ID/key); -f grades everyone again.  The
 # exercises' gradings are shared through OUT/.share (GRADE_SHARE in
 # tests/grader/grade.sh): a file that two students left as it was is graded
-# once.  A progress line goes to stderr while it runs.
+# once, even when both are graded at the same time.  A progress line goes to stderr while it runs.
 #
 # Environment: CC, CFLAGS, HINTS and VERBOSE, as tools/check.sh reads them.
 # Exit status: 0 every submission was graded; 1 some could not be graded or
@@ -33,7 +35,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 list=$root/tests/exercises.tsv
 usage="usage: tools/check-all.sh [-j JOBS] [-f] [-o OUT] [-B BUILD] SUBMISSIONS"
-jobs_max=$(nproc 2>/dev/null || echo 2)
+jobs_max=$(($(nproc 2>/dev/null || echo 1) + 1))
 force=
 out=
 build=$root/build

@@ -27,8 +27,9 @@
 # CPUs); GRADE_CC_CACHE, where compiles are kept (BUILD_DIR/cc-cache;
 # empty: nowhere); GRADE_SHARE, a folder where graded exercises are kept by the
 # checksum of their files and of the grader, so that an exercise whose
-# files another grading has already graded is not graded again (check-all
-# shares one among a class: untouched stubs are graded once);
+# files another grading has already graded, or is grading, is not graded
+# again (check-all shares one among a class: untouched stubs are graded
+# once);
 # GRADE_ONLY, words NAME/TEST: exercise NAME is run on TEST alone, the
 # others reported as not run (its self-test's mutants, each made to fail
 # one test: a failed test scores the exercise 0, so the rest need not run);
@@ -477,34 +478,6 @@ share_keep() {
 		rm -rf "$tmp"
 }
 
-# grade_one DIR NAME SECONDS: compiles NAME, then runs its tests, unless
-# this machine cannot run them (why_not, of DIR).  Each exercise is tested
-# once compiled, while others compile: a test that waits for its program
-# leaves the CPU to a compiler.
-grade_one() {
-	compile "$1" "$2"
-	[ -x "$out/bin/$2" ] || return 0
-	if [ -n "${why_not[$1]}" ]; then
-		printf '%s\n' "${why_not[$1]}" >"$out/log/$2.cannot"
-		return 0
-	fi
-	test_exercise "$1" "$2" "$3"
-}
-while IFS=$'\t' read -r dir name _ seconds _; do
-	for suite in "$build/tests/ex-${dir#*-}" "$build/tests/test-contract"; do
-		[ -x "$suite" ] ||
-			cannot "the test suite $suite is not built: run \`make check\`, not this script alone"
-	done
-	! share_take "$name" || continue
-	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
-	throttle
-	grade_one "$dir" "$name" "$seconds" &
-done <<<"$selected"
-wait
-[ ${#take_bin[@]} -eq 0 ] || cp -t "$out/bin/" "${take_bin[@]}"
-[ ${#take_xml[@]} -eq 0 ] || cp -t "$out/xml/" "${take_xml[@]}"
-[ ${#take_log[@]} -eq 0 ] || cp -t "$out/log/" "${take_log[@]}"
-
 # -- The report: one record per test, then the table, JUnit and JSON.
 
 # clean: stdin to valid UTF-8 without control characters, for XML and JSON.
@@ -637,26 +610,25 @@ record_suite() {
 	done
 }
 
-while IFS=$'\t' read -r dir name points seconds tests title hint; do
-	ch=${dir#*-}
-	if [ -n "${shared_from[$name]:-}" ]; then
-		parts+=("${shared_from[$name]}/$name.records")
-		continue
-	fi
+# report_one DIR NAME POINTS SECONDS TESTS TITLE HINT: the records of one
+# exercise (a line of the list), from its compile and its suites' reports,
+# in OUT/log/NAME.records; then, if it is kept, into the share.
+report_one() {
+	local dir=$1 t skipped names
+	name=$2 points=$3 seconds=$4 tests=$5 title=$6 hint=$7 ch=${1#*-}
 	records="$out/log/$name.records"
 	: >"$records"
-	parts+=("$records")
 	if [ ! -f "$work/$dir/$name.c" ]; then
 		record compiles false 0 "there is no $dir/$name.c in WORK: each exercise is graded from its file, where its stub is in chapters/"
-		continue
+		return
 	elif [ ! -x "$out/bin/$name" ]; then
 		record compiles false 0 "does not compile:
 $(head -n 30 "$out/log/$name.cc" | clean)"
-		continue
+		return
 	fi
 	if [ -f "$out/log/$name.cannot" ]; then
 		record cannot-grade false 0 "this machine cannot run its tests: $(clean <"$out/log/$name.cannot")"
-		continue
+		return
 	fi
 	# A test that skips says this machine cannot run it.
 	only_test "$name"
@@ -668,7 +640,7 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 	if [ -n "$skipped" ]; then
 		echo "its tests skipped here" >"$out/log/$name.cannot"
 		record cannot-grade false 0 "its tests skipped here, as this machine cannot run them (\`make test\` says why)"
-		continue
+		return
 	fi
 	IFS=, read -r -a names <<<"$tests"
 	record_suite "$name" "$name" "$seconds" "" "${names[@]}"
@@ -677,6 +649,97 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 		record_suite "$name.contract" contract "$seconds" contract \
 			${contract_tests//|/ }
 	[ -z "$share" ] || share_keep "$name"
+}
+
+# grade_one DIR NAME POINTS SECONDS TESTS TITLE HINT: compiles one
+# exercise, runs its tests unless this machine cannot run them (why_not,
+# of DIR), and records them.  Each exercise is tested once compiled, while
+# others compile: a test that waits for its program leaves the CPU to a
+# compiler.  And it is kept in the share at once, for another grading
+# that waits for it (claim).
+grade_one() {
+	compile "$1" "$2"
+	if [ -x "$out/bin/$2" ] && [ -n "${why_not[$1]}" ]; then
+		printf '%s\n' "${why_not[$1]}" >"$out/log/$2.cannot"
+	elif [ -x "$out/bin/$2" ]; then
+		test_exercise "$1" "$2" "$4"
+	fi
+	report_one "$@"
+}
+
+# claim KEY: whether this grading takes on the exercise of KEY, or another
+# one has it in hand (check-all grades students side by side, and the
+# files they left as they were are the same): GRADE_SHARE/.busy.KEY holds
+# the pid of the grading that has it, made by the shell alone (noclobber
+# is O_EXCL); one left by a grading that has ended is taken over.
+claim() {
+	local marker="$share/.busy.$1" owner=
+	[ -n "$share" ] || return 0
+	set -C
+	if { echo "$$" >"$marker"; } 2>/dev/null; then
+		set +C
+		return 0
+	fi
+	set +C
+	read -r owner <"$marker" 2>/dev/null || true
+	if [ -n "$owner" ] && [ "$owner" != "$$" ] && kill -0 "$owner" 2>/dev/null; then
+		return 1
+	fi
+	echo "$$" >|"$marker"
+}
+# wait_for KEY NAME: waits until the share holds NAME's grading of KEY, or
+# the grading that claimed it has ended, or two minutes have gone.
+wait_for() {
+	local marker="$share/.busy.$1" owner tries=0
+	while [ ! -f "$share/$1/$2.records" ] && [ "$tries" -lt $((600 * scale)) ] &&
+		read -r owner <"$marker" 2>/dev/null && kill -0 "$owner" 2>/dev/null; do
+		sleep 0.2
+		tries=$((tries + 1))
+	done
+}
+
+# -- The grading: each exercise compiled, tested and recorded by a job of
+# its own, JOBS at a time, unless the share holds it.
+deferred=()
+while IFS=$'\t' read -r dir name points seconds tests title hint; do
+	for suite in "$build/tests/ex-${dir#*-}" "$build/tests/test-contract"; do
+		[ -x "$suite" ] ||
+			cannot "the test suite $suite is not built: run \`make check\`, not this script alone"
+	done
+	! share_take "$name" || continue
+	if [ ! -f "$work/$dir/$name.c" ]; then
+		report_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint"
+		continue
+	fi
+	if [ -n "${key_of[$name]:-}" ] && ! claim "${key_of[$name]}"; then
+		deferred+=("$dir"$'\t'"$name"$'\t'"$points"$'\t'"$seconds"$'\t'"$tests"$'\t'"$title"$'\t'"$hint")
+		continue
+	fi
+	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
+	throttle
+	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
+done <<<"$selected"
+# What another grading had in hand: taken from the share once it is kept
+# there, or graded here.
+for line in "${deferred[@]}"; do
+	IFS=$'\t' read -r dir name points seconds tests title hint <<<"$line"
+	wait_for "${key_of[$name]}" "$name"
+	! share_take "$name" || continue
+	claim "${key_of[$name]}" || true
+	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
+	throttle
+	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
+done
+wait
+[ ${#take_bin[@]} -eq 0 ] || cp -t "$out/bin/" "${take_bin[@]}"
+[ ${#take_xml[@]} -eq 0 ] || cp -t "$out/xml/" "${take_xml[@]}"
+[ ${#take_log[@]} -eq 0 ] || cp -t "$out/log/" "${take_log[@]}"
+while IFS=$'\t' read -r _ name _; do
+	if [ -n "${shared_from[$name]:-}" ]; then
+		parts+=("${shared_from[$name]}/$name.records")
+	else
+		parts+=("$out/log/$name.records")
+	fi
 done <<<"$selected"
 records="$out/log/records"
 cat "${parts[@]}" >"$records"
