@@ -325,34 +325,56 @@ test_exercise() {
 # scan_report XML SUITE: reads the tests of the Criterion suite SUITE from
 # the report XML into status_of and time_of, by name; report_whole says
 # whether the report ends as Criterion ends it.  Read by the shell, line by
-# line as Criterion writes it: a line a suite, a line a test, the failures'
-# texts in CDATA sections, where the harness leaves no "]]>" (ex_clean()),
-# so that no text can pass for a test.  A grading reads hundreds of
-# reports: an xmllint each cost more than the rest of the reading.
+# line as Criterion writes it: a line a suite, a line a test, a line a
+# failure, whose text (what the program said, often) can pass for nothing
+# else.  Criterion 2.4 puts only a failure's first line in CDATA and writes
+# the others as they are: a program that prints "<command>" or "&" would
+# make the report no XML, which xmllint then refuses (and the grading
+# once failed every test for it).  Those lines are escaped here, and the
+# report written again.  A grading reads hundreds of reports: an xmllint
+# each cost more than the rest of the reading.
 declare -A status_of=() time_of=()
 scan_report() {
-	local line last= in= text=
+	local line last= in= head body plain fixed= lines=()
 	local re='^ *<testcase name="([^"]*)" assertions="[0-9]*" status="([^"]*)" time="([^"]*)"'
 	status_of=() time_of=() report_whole=
 	[ -f "$1" ] || return 0
 	while IFS= read -r line; do
 		last=$line
-		if [ -n "$text" ]; then
-			[[ $line != *']]>'* ]] || text=
-			continue
-		fi
 		case $line in
-		*'<![CDATA['*) [[ $line == *'<![CDATA['*']]>'* ]] || text=yes ;;
+		*'<failure '*'<![CDATA['*']]>'*'</failure>')
+			head=${line%%']]>'*}']]>' body=${line#*']]>'}
+			body=${body%'</failure>'}
+			# The entities Criterion writes, and those escaped here
+			# already (all_passed reads the report, then the report
+			# again), are kept as they are.
+			plain=${body//'&#10;'/}
+			plain=${plain//'&lt;'/} plain=${plain//'&gt;'/} plain=${plain//'&amp;'/}
+			case $plain in
+			*['<>&']*)
+				body=${body//'&#10;'/$'\001'} body=${body//'&lt;'/$'\002'}
+				body=${body//'&gt;'/$'\003'} body=${body//'&amp;'/$'\004'}
+				body=${body//'&'/'&amp;'}
+				body=${body//'<'/'&lt;'}
+				body=${body//'>'/'&gt;'}
+				body=${body//$'\001'/'&#10;'} body=${body//$'\002'/'&lt;'}
+				body=${body//$'\003'/'&gt;'} body=${body//$'\004'/'&amp;'}
+				line=$head$body'</failure>'
+				fixed=yes ;;
+			esac ;;
+		*'<failure '*) ;;
 		*'<testsuite name="'"$2"'" '*) in=yes ;;
 		*'<testsuite '*) in= ;;
 		*'<testcase '*)
-			[ -n "$in" ] && [[ $line =~ $re ]] || continue
-			status_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
-			time_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[3]}
-			;;
+			if [ -n "$in" ] && [[ $line =~ $re ]]; then
+				status_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+				time_of[${BASH_REMATCH[1]}]=${BASH_REMATCH[3]}
+			fi ;;
 		esac
+		lines+=("$line")
 	done <"$1"
 	[ "$last" != "</testsuites>" ] || report_whole=yes
+	[ -z "$fixed" ] || printf '%s\n' "${lines[@]}" >"$1"
 }
 
 # all_passed XML SUITE: whether the report XML holds tests of SUITE, and
@@ -603,7 +625,7 @@ record_suite() {
 				message="the test ended as SKIPPED: "
 			elif [ -z "$message" ]; then
 				message="the test ended as $status: $(
-					xmllint --xpath "string($node/*/@message)" "$xml" | clean)"
+					{ xmllint --xpath "string($node/*/@message)" "$xml" 2>/dev/null || true; } | clean)"
 			fi
 			record "${prefix:+$prefix.}$t" false "${time_of[$t]}" "$message" "${all:-$message}"
 		fi
@@ -612,8 +634,14 @@ record_suite() {
 
 # report_one DIR NAME POINTS SECONDS TESTS TITLE HINT: the records of one
 # exercise (a line of the list), from its compile and its suites' reports,
-# in OUT/log/NAME.records; then, if it is kept, into the share.
+# in OUT/log/NAME.records, and OUT/log/NAME.recorded once they are whole;
+# then, if it is kept, into the share.
 report_one() {
+	records_of "$@"
+	: >"$out/log/$2.recorded"
+	[ -z "$share" ] || share_keep "$2"
+}
+records_of() {
 	local dir=$1 t skipped names
 	name=$2 points=$3 seconds=$4 tests=$5 title=$6 hint=$7 ch=${1#*-}
 	records="$out/log/$name.records"
@@ -648,7 +676,6 @@ $(head -n 30 "$out/log/$name.cc" | clean)"
 	[ ! -f "$out/xml/$name.contract.rc" ] ||
 		record_suite "$name.contract" contract "$seconds" contract \
 			${contract_tests//|/ }
-	[ -z "$share" ] || share_keep "$name"
 }
 
 # grade_one DIR NAME POINTS SECONDS TESTS TITLE HINT: compiles one
@@ -665,13 +692,15 @@ grade_one() {
 		test_exercise "$1" "$2" "$4"
 	fi
 	report_one "$@"
+	release "${key_of[$2]:-}"
 }
 
 # claim KEY: whether this grading takes on the exercise of KEY, or another
 # one has it in hand (check-all grades students side by side, and the
 # files they left as they were are the same): GRADE_SHARE/.busy.KEY holds
-# the pid of the grading that has it, made by the shell alone (noclobber
-# is O_EXCL); one left by a grading that has ended is taken over.
+# the pid of the grading that has it until its job ends, then "done"; it
+# is made by the shell alone (noclobber is O_EXCL).  One that no live
+# grading holds is taken over.
 claim() {
 	local marker="$share/.busy.$1" owner=
 	[ -n "$share" ] || return 0
@@ -682,19 +711,30 @@ claim() {
 	fi
 	set +C
 	read -r owner <"$marker" 2>/dev/null || true
-	if [ -n "$owner" ] && [ "$owner" != "$$" ] && kill -0 "$owner" 2>/dev/null; then
-		return 1
-	fi
+	! grading "$owner" || return 1
 	echo "$$" >|"$marker"
 }
+# release KEY: the job that claimed KEY has ended, kept or not.
+release() {
+	local marker="$share/.busy.$1" owner=
+	[ -n "$share" ] && read -r owner <"$marker" 2>/dev/null && [ "$owner" = "$$" ] || return 0
+	echo done >|"$marker"
+}
+# grading PID: whether PID is another grading, alive: a pid is soon
+# another process's on a machine that grades a class.
+grading() {
+	local argv=()
+	[[ $1 =~ ^[0-9]+$ ]] && [ "$1" != "$$" ] && kill -0 "$1" 2>/dev/null &&
+		mapfile -d '' -t argv <"/proc/$1/cmdline" 2>/dev/null &&
+		[[ ${argv[1]:-} == */grade.sh ]]
+}
 # wait_for KEY NAME: waits until the share holds NAME's grading of KEY, or
-# the grading that claimed it has ended, or two minutes have gone.
+# no grading has it in hand, or wait_until (in SECONDS) has come.
 wait_for() {
-	local marker="$share/.busy.$1" owner tries=0
-	while [ ! -f "$share/$1/$2.records" ] && [ "$tries" -lt $((600 * scale)) ] &&
-		read -r owner <"$marker" 2>/dev/null && kill -0 "$owner" 2>/dev/null; do
+	local marker="$share/.busy.$1" owner
+	while [ ! -f "$share/$1/$2.records" ] && [ "$SECONDS" -lt "$wait_until" ] &&
+		read -r owner <"$marker" 2>/dev/null && grading "$owner"; do
 		sleep 0.2
-		tries=$((tries + 1))
 	done
 }
 
@@ -720,7 +760,8 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
 done <<<"$selected"
 # What another grading had in hand: taken from the share once it is kept
-# there, or graded here.
+# there, or graded here; two minutes at most are spent waiting for them.
+wait_until=$((SECONDS + 120 * scale))
 for line in "${deferred[@]}"; do
 	IFS=$'\t' read -r dir name points seconds tests title hint <<<"$line"
 	wait_for "${key_of[$name]}" "$name"
@@ -734,12 +775,20 @@ wait
 [ ${#take_bin[@]} -eq 0 ] || cp -t "$out/bin/" "${take_bin[@]}"
 [ ${#take_xml[@]} -eq 0 ] || cp -t "$out/xml/" "${take_xml[@]}"
 [ ${#take_log[@]} -eq 0 ] || cp -t "$out/log/" "${take_log[@]}"
-while IFS=$'\t' read -r _ name _; do
+while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	if [ -n "${shared_from[$name]:-}" ]; then
 		parts+=("${shared_from[$name]}/$name.records")
-	else
-		parts+=("$out/log/$name.records")
+		continue
 	fi
+	# A job that died left its records unfinished: the grader's fault,
+	# which its messages above tell; the exercise is not graded.
+	if [ ! -f "$out/log/$name.recorded" ]; then
+		ch=${dir#*-} records="$out/log/$name.records"
+		: >"$records"
+		echo "the grader stopped while grading it" >"$out/log/$name.cannot"
+		record cannot-grade false 0 "the grader stopped while grading it (its messages say why): a fault of the workbook, not of the exercise"
+	fi
+	parts+=("$out/log/$name.records")
 done <<<"$selected"
 records="$out/log/records"
 cat "${parts[@]}" >"$records"
