@@ -172,6 +172,10 @@ echo "== The solutions, the stubs, a compile error, the mutants: graded side by 
 cp -a "$root/solutions" "$tmp/solutions"
 cp -a "$root/solutions" "$tmp/broken"
 echo "this is not C" >>"$tmp/broken/03-uts/hostname.c"
+# And a usage error that exits 1, in words that are markup in XML, which
+# Criterion writes as they are after a failure's first line.
+sed -i '/^\tif (optind == argc)$/{n;s/return usage();/return fprintf(stderr, "usage: domainname <command> \& more\\n"), 1;/}' \
+	"$tmp/broken/03-uts/domainname.c"
 cp -a "$root/solutions" "$tmp/peek"
 sed -i "1i #include \"$root/tests/exercises.tsv\"" "$tmp/peek/01-net/lo_up.c"
 sums "$tmp/solutions" >"$tmp/solutions.before"
@@ -256,7 +260,10 @@ broken="$(cat "$tmp/broken.rc") $(tail -n 1 "$tmp/broken.out")"
 grep -q "does not compile" "$tmp/broken.out" && broken+=" named"
 grep -q "^ *$tmp/broken/03-uts/hostname.c:[0-9]*:[0-9]*: error: " "$tmp/broken.out" && broken+=" shown"
 expect "a compile error fails its exercise with the compiler's message, naming the file where WORK has it, and the rest is graded ($broken)" \
-	same "$broken" "1 Score: 1/3 named shown"
+	same "$broken" "1 Score: 0/3 named shown"
+usage=$(grep -A1 "contract.usage_without_a_command: with no command, the program exited 1" "$tmp/broken.out" | tail -n 1)
+expect "a program that says \"<command> & more\" fails the usage rule, and its words are shown as it said them ($usage)" \
+	test "${usage#"${usage%%[! ]*}"}" = "usage: domainname <command> & more"
 
 peek="$(cat "$tmp/peek.rc") $(tail -n 1 "$tmp/peek.out")"
 grep -q "exercises.tsv: No such file or directory" "$tmp/peek.out" && peek+=" unseen"
