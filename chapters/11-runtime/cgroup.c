@@ -6,13 +6,18 @@
  * one tree, /sys/fs/cgroup, and a controller's files appear in a folder
  * once its parent lists the controller in cgroup.subtree_control.  On v1
  * each controller has a tree of its own (/sys/fs/cgroup/memory, .../pids),
- * and the container gets the same path in each.  create calls this before
- * the container's process begins its set-up, so that all it does counts.
+ * and the container gets the same path in each.  The rules on devices are
+ * files on v1 (devices.allow, devices.deny); v2 has none, and asks a small
+ * BPF program attached to the cgroup at each open and mknod of a device.
+ * create calls this before the container's process begins its set-up, so
+ * that all it does counts.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <linux/bpf.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <linux/magic.h>
 
 #include "runtime.h"
@@ -212,6 +217,108 @@ static int limit_v1(const char *ctrl, const char *dir, const json_t *res)
 	return 0;
 }
 
+/* Adds to the BPF program p the instructions of one device rule: TYPE
+ * ('a', 'c' or 'b'), MAJOR:MINOR (-1 for *), ACCESS ("rwm" or part of it),
+ * allowed or not; the request's type is in r3, its access in r2, its
+ * major in r4 and its minor in r5.  An allowing rule holds a request all
+ * of whose access it lists, a denying one a request of any of it; the
+ * first rule that holds it says.  Returns the new length. */
+static size_t add_rule(struct bpf_insn *p, size_t n, char type, long major, long minor,
+		       const char *access, bool allow)
+{
+	int acc = (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0) |
+		  (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+		  (strchr(access, 'w') ? BPF_DEVCG_ACC_WRITE : 0);
+	struct bpf_insn rule[8];
+	size_t k = 0;
+
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+	.src_reg = (s), .off = (o), .imm = (i) })
+#define SKIP 0x7fff	/* to the next rule: set below, once its length is known */
+	if (type != 'a')
+		rule[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 3, 0, SKIP,
+				 type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+	if (major >= 0)
+		rule[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, SKIP, (int)major);
+	if (minor >= 0)
+		rule[k++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, SKIP, (int)minor);
+	if (acc != 7) {
+		rule[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 2, 0, 0);
+		rule[k++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 6, 0, 0, allow ? ~acc & 7 : acc);
+		rule[k++] = INSN(BPF_JMP | (allow ? BPF_JNE : BPF_JEQ) | BPF_K, 6, 0, SKIP, 0);
+	}
+	rule[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, allow);
+	rule[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	for (size_t i = 0; i < k; i++) {
+		if (rule[i].off == SKIP)
+			rule[i].off = (short)(k - i - 1);
+		p[n++] = rule[i];
+	}
+	return n;
+}
+
+/* v2: linux.resources.devices, which v2 has no files for: a BPF program
+ * that the kernel asks at each open and mknod of a device in the cgroup
+ * dir, holding the rules (the last first: the last that matches says) and
+ * before them the devices every container has.  Returns 0 or -1. */
+static int devices_v2(const char *dir, const json_t *res)
+{
+	const json_t *rules = cfg_get(res, "devices"), *rule;
+	size_t n = 0, count = json_array_size(rules) + ARRAY_SIZE(default_devices);
+	struct bpf_insn *p = calloc(8 * count + 8, sizeof(*p));
+	union bpf_attr attr = { .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE };
+	char major[16], minor[16], access[8];
+	int prog, cg, rc = 0;
+	bool ended = false;
+
+	if (p == NULL)
+		return fail("linux.resources.devices");
+	/* r2: the access asked, r3: the type, r4: major, r5: minor. */
+	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0);
+	p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 3, 2, 0, 0);
+	p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 3, 0, 0, 0xffff);
+	p[n++] = INSN(BPF_ALU64 | BPF_RSH | BPF_K, 2, 0, 0, 16);
+	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0);
+	p[n++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+		sscanf(default_devices[i], "c %15[^:]:%15s %7s", major, minor, access);
+		n = add_rule(p, n, 'c', strtol(major, NULL, 10), *minor == '*' ? -1 :
+			     strtol(minor, NULL, 10), access, true);
+	}
+	for (size_t i = json_array_size(rules); i-- > 0 && !ended;) {
+		const char *type = cfg_str(rule = json_array_get(rules, i), "type");
+		const char *acc = cfg_str(rule, "access") ? cfg_str(rule, "access") : "rwm";
+
+		n = add_rule(p, n, type ? type[0] : 'a', cfg_int(rule, "major", -1),
+			     cfg_int(rule, "minor", -1), acc, cfg_bool(rule, "allow"));
+		/* One that holds every request ends the program: the kernel
+		 * refuses instructions that no path reaches. */
+		ended = (type == NULL || type[0] == 'a') && cfg_int(rule, "major", -1) < 0 &&
+			cfg_int(rule, "minor", -1) < 0 && strchr(acc, 'r') && strchr(acc, 'w') &&
+			strchr(acc, 'm');
+	}
+	if (!ended) {	/* no rule said: denied */
+		p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		p[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
+	attr.insns = (uintptr_t)p;
+	attr.insn_cnt = (unsigned int)n;
+	attr.license = (uintptr_t)"GPL";
+	prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	free(p);
+	if (prog == -1)
+		return fail("load the device rules of `%s` (bpf)", dir);
+	cg = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	attr = (union bpf_attr){ .target_fd = cg, .attach_bpf_fd = prog,
+				 .attach_type = BPF_CGROUP_DEVICE };
+	if (cg == -1 || syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) == -1)
+		rc = fail("attach the device rules to `%s` (bpf)", dir);
+	if (cg != -1)
+		close(cg);
+	close(prog);	/* the cgroup holds it now */
+	return rc;
+}
+
 /* Returns the cgroup path to use: linux.cgroupsPath, or /NAME-ID when
  * there is none but there are limits (one folder, which delete removes
  * whole); NULL for no cgroup at all. */
@@ -241,7 +348,8 @@ static int enter(json_t *dirs, const char *top, const char *name, const char *pa
 	json_array_append_new(dirs, json_string(dir));
 	snprintf(text, sizeof(text), "%d", pid);
 	if (make_path(top, path, name != NULL && strcmp(name, "cpuset") == 0) == -1 ||
-	    (name == NULL ? enable_v2(path, res) == -1 || limit_v2(dir, res) == -1 :
+	    (name == NULL ? enable_v2(path, res) == -1 || limit_v2(dir, res) == -1 ||
+			    (cfg_get(res, "devices") && devices_v2(dir, res) == -1) :
 			    limit_v1(name, dir, res) == -1))
 		return -1;
 	return put(dir, "cgroup.procs", text);
