@@ -23,9 +23,9 @@
 # test and every observation that failed, not only the first.
 #
 # Environment: CC and CFLAGS, the compiler and flags (make passes its own);
-# GRADE_JOBS, how many exercises are graded at once (twice the number of
-# CPUs); GRADE_CC_CACHE, where compiles are kept (BUILD_DIR/cc-cache;
-# empty: nowhere); GRADE_SHARE, a folder where graded exercises are kept by the
+# GRADE_JOBS, how many exercises are graded at once (the number of CPUs);
+# GRADE_CC_CACHE, where compiles are kept (BUILD_DIR/cc-cache; empty:
+# nowhere); GRADE_SHARE, a folder where graded exercises are kept by the
 # checksum of their files and of the grader, so that an exercise whose
 # files another grading has already graded, or is grading, is not graded
 # again (check-all shares one among a class: untouched stubs are graded
@@ -402,11 +402,13 @@ only_test() {
 # chapters' own suites hold the worked programs to the whole contract.
 contract_tests='usage_without_a_command|exit_status_passes_through|signal_becomes_128_plus_n|missing_command_explained|unrunnable_command_126'
 
-# throttle: waits until fewer than JOBS of our jobs run.  A job compiles
-# an exercise, then tests it; its tests spend much of their time waiting
-# for the program they watch, and the machine's CPUs stay busy with two
-# jobs for each (the solutions are graded in 4.8 s here, not 6.7 s).
-jobs_max=${GRADE_JOBS:-$((2 * $(nproc 2>/dev/null || echo 1)))}
+# throttle: waits until fewer than JOBS of our jobs run, one a CPU.  A job
+# compiles an exercise, then tests it, while another compiles.  Two a CPU
+# grade the solutions in 4.8 s here, not 6.7 s; but each suite runs its
+# tests side by side too, and a fork bomb then took longer to reach the
+# sandbox's process limit than its time limit allows: more at once only
+# brings every limit in time nearer.
+jobs_max=${GRADE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 # The running jobs are counted from a file that the builtin jobs writes:
 # a pipe to wc would cost two processes each time, hundreds a grading.
 running="$out/log/.running"
