@@ -742,6 +742,13 @@ wait_for() {
 
 # -- The grading: each exercise compiled, tested and recorded by a job of
 # its own, JOBS at a time, unless the share holds it.
+# launch: starts the job of the exercise at hand (dir, name and the rest of
+# its line), once fewer than JOBS run.
+launch() {
+	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
+	throttle
+	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
+}
 deferred=()
 while IFS=$'\t' read -r dir name points seconds tests title hint; do
 	for suite in "$build/tests/ex-${dir#*-}" "$build/tests/test-contract"; do
@@ -757,9 +764,7 @@ while IFS=$'\t' read -r dir name points seconds tests title hint; do
 		deferred+=("$dir"$'\t'"$name"$'\t'"$points"$'\t'"$seconds"$'\t'"$tests"$'\t'"$title"$'\t'"$hint")
 		continue
 	fi
-	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
-	throttle
-	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
+	launch
 done <<<"$selected"
 # What another grading had in hand: taken from the share once it is kept
 # there, or graded here; two minutes at most are spent waiting for them.
@@ -769,9 +774,7 @@ for line in "${deferred[@]}"; do
 	wait_for "${key_of[$name]}" "$name"
 	! share_take "$name" || continue
 	claim "${key_of[$name]}" || true
-	[ -n "${why_not[$dir]+set}" ] || cannot_run "$dir"
-	throttle
-	grade_one "$dir" "$name" "$points" "$seconds" "$tests" "$title" "$hint" &
+	launch
 done
 wait
 [ ${#take_bin[@]} -eq 0 ] || cp -t "$out/bin/" "${take_bin[@]}"
